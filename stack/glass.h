@@ -1,0 +1,181 @@
+/*
+ * glass.h - the public face of the glass stack.
+ *
+ * A program creates a stack, attaches interfaces to it through a driver
+ * (TAP, the in-memory loop wire, ...), gives them addresses and routes, and
+ * then either lets the stack run its own thread (glass_stack_start) or
+ * drives it from its own loop (glass_stack_poll).  Everything lives inside
+ * struct glass_stack: there is no global state, so one process may hold
+ * several stacks (the unit tests put two on one loop wire).
+ *
+ * Conventions: IPv4 addresses are uint32_t in network byte order (as in
+ * struct in_addr); times are microseconds on the stack's clock; functions
+ * that can fail return -1 and set errno, like POSIX calls.
+ */
+#ifndef GLASS_H
+#define GLASS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint64_t glass_time_t; /* microseconds */
+
+#define GLASS_USEC_PER_MSEC 1000ULL
+#define GLASS_USEC_PER_SEC 1000000ULL
+
+struct glass_stack;
+struct glass_clock;
+struct glass_netif;
+struct glass_loop_wire;
+
+/* ---- clocks ---------------------------------------------------------- */
+
+/* Real time: CLOCK_MONOTONIC.  Virtual time: only moves when a test calls
+ * glass_clock_advance, so every timer-driven behaviour is deterministic.
+ * A clock may be shared by several stacks (it must outlive them). */
+struct glass_clock *glass_clock_new_real(void);
+struct glass_clock *glass_clock_new_virtual(glass_time_t start);
+void glass_clock_free(struct glass_clock *clock);
+glass_time_t glass_clock_now(const struct glass_clock *clock);
+int glass_clock_is_virtual(const struct glass_clock *clock);
+void glass_clock_advance(struct glass_clock *clock, glass_time_t delta);
+
+/* ---- the stack ------------------------------------------------------- */
+
+/* clock == NULL: the stack makes (and later frees) a real clock. */
+struct glass_stack *glass_stack_new(struct glass_clock *clock);
+/* Closes interfaces, frees everything.  Returns 0 when every accounted
+ * byte came back, -1 (and reports on stderr) when something leaked. */
+int glass_stack_free(struct glass_stack *stack);
+
+/* Run the stack once from the caller's loop: wait up to timeout_ms
+ * (0 = don't wait, -1 = until something happens) for frames or timers,
+ * then process what is ready.  With a virtual clock it never sleeps.
+ * Returns the number of frames and timers processed, or -1 on error. */
+int glass_stack_poll(struct glass_stack *stack, int timeout_ms);
+/* Or: a thread of the stack's own that polls until glass_stack_stop. */
+int glass_stack_start(struct glass_stack *stack);
+void glass_stack_stop(struct glass_stack *stack);
+/* The stack lock: protocol state may only be touched while holding it.
+ * glass_stack_poll and the stack thread take it themselves. */
+void glass_stack_lock(struct glass_stack *stack);
+void glass_stack_unlock(struct glass_stack *stack);
+/* Wake a sleeping glass_stack_poll / stack thread (eventfd). */
+void glass_stack_wake(struct glass_stack *stack);
+
+glass_time_t glass_stack_now(const struct glass_stack *stack);
+struct glass_clock *glass_stack_clock(struct glass_stack *stack);
+/* Bytes currently allocated on behalf of this stack (buffers, caches...). */
+size_t glass_stack_mem_in_use(const struct glass_stack *stack);
+
+/* ---- interfaces ------------------------------------------------------ */
+
+#define GLASS_IFNAMSIZ 16
+#define GLASS_ETH_ALEN 6
+
+/* Attach an interface from a driver spec "DRIVER:NAME" ("tap:tap0").
+ * On failure returns NULL and writes one human sentence into err that says
+ * what went wrong and what to do about it. */
+struct glass_netif *glass_netif_open(struct glass_stack *stack, const char *driver,
+                                     const char *name, char *err, size_t errlen);
+struct glass_netif *glass_netif_by_name(struct glass_stack *stack, const char *name);
+const char *glass_netif_name(const struct glass_netif *nif);
+int glass_netif_set_mac(struct glass_netif *nif, const uint8_t mac[GLASS_ETH_ALEN]);
+void glass_netif_get_mac(const struct glass_netif *nif, uint8_t mac[GLASS_ETH_ALEN]);
+int glass_netif_set_mtu(struct glass_netif *nif, unsigned mtu);
+unsigned glass_netif_mtu(const struct glass_netif *nif);
+/* Adds addr/prefix_len and its connected route; when the interface is up
+ * a gratuitous ARP announces it (RFC 5227 2.3). */
+int glass_netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix_len);
+/* First address of the interface (0 when none). */
+uint32_t glass_netif_addr(const struct glass_netif *nif);
+int glass_netif_up(struct glass_netif *nif);
+int glass_netif_down(struct glass_netif *nif);
+
+/* The loop driver: an in-memory wire joining stacks in one process.
+ * Impairments are drawn from a PRNG seeded by `seed`, so a run repeats. */
+struct glass_loop_wire *glass_loop_wire_new(uint64_t seed);
+void glass_loop_wire_free(struct glass_loop_wire *wire);
+struct glass_loop_params {
+    unsigned loss_ppm;      /* frames lost, per million */
+    unsigned dup_ppm;       /* frames delivered twice, per million */
+    unsigned reorder_ppm;   /* frames held back by reorder_delay, per million */
+    glass_time_t delay;     /* one-way delay for every frame */
+    glass_time_t reorder_delay;
+};
+void glass_loop_wire_set(struct glass_loop_wire *wire, const struct glass_loop_params *p);
+/* Attach a new interface of `stack` to the wire (call before glass_stack_free
+ * of any attached stack is done; the wire must outlive its stacks). */
+struct glass_netif *glass_loop_attach(struct glass_stack *stack, struct glass_loop_wire *wire,
+                                      const char *name);
+/* Counters of the wire: frames carried, lost, duplicated, reordered. */
+struct glass_loop_counters {
+    uint64_t sent, delivered, lost, duplicated, reordered;
+};
+void glass_loop_wire_counters(const struct glass_loop_wire *wire, struct glass_loop_counters *c);
+
+/* ---- routing and neighbours ----------------------------------------- */
+
+/* Route net/prefix_len via gw (0 = directly connected on nif).  nif may be
+ * NULL when gw is given: the interface that reaches gw is used. */
+int glass_route_add(struct glass_stack *stack, uint32_t net, unsigned prefix_len,
+                    uint32_t gw, struct glass_netif *nif, unsigned metric);
+int glass_route_del(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw);
+int glass_arp_add_static(struct glass_stack *stack, struct glass_netif *nif, uint32_t addr,
+                         const uint8_t mac[GLASS_ETH_ALEN]);
+
+/* ---- observability --------------------------------------------------- */
+
+enum glass_trace_layer {
+    GLASS_TRACE_ETH = 1u << 0,
+    GLASS_TRACE_ARP = 1u << 1,
+    GLASS_TRACE_IPV4 = 1u << 2,
+    GLASS_TRACE_ICMP = 1u << 3,
+    GLASS_TRACE_UDP = 1u << 4,
+    GLASS_TRACE_TCP = 1u << 5,
+    GLASS_TRACE_SOCKET = 1u << 6,
+    GLASS_TRACE_ALL = 0x7f,
+};
+/* "arp,ipv4" or "all" -> mask.  Returns -1 (errno EINVAL) on an unknown name. */
+int glass_trace_parse(const char *list, unsigned *mask);
+/* Trace lines go to out (stderr when NULL). */
+void glass_trace_set(struct glass_stack *stack, unsigned mask, FILE *out);
+
+/* Capture every frame in and out of every interface to a pcap file
+ * ("-" = stdout), flushed per frame so a pipe shows it live. */
+int glass_capture_open(struct glass_stack *stack, const char *path, char *err, size_t errlen);
+void glass_capture_close(struct glass_stack *stack);
+
+/* Counters per layer, like netstat -s.  Names are "layer.counter",
+ * e.g. "ipv4.drop_bad_checksum".  Unknown name: returns 0, sets errno. */
+uint64_t glass_stat(const struct glass_stack *stack, const char *name);
+void glass_stats_print(const struct glass_stack *stack, FILE *out);
+
+/* ---- ICMP echo (for glass-ping) ------------------------------------- */
+
+struct glass_icmp_event {
+    uint8_t type, code;     /* RFC 792 type and code */
+    uint32_t from;          /* who sent the ICMP message */
+    uint8_t ttl;            /* IPv4 TTL it arrived with */
+    uint16_t id, seq;       /* echo id/seq; for errors: of the quoted echo */
+    const uint8_t *data;    /* echo payload (errors: the quoted datagram) */
+    size_t len;
+};
+typedef void (*glass_icmp_listener)(void *arg, const struct glass_icmp_event *ev);
+/* Echo replies and ICMP errors about echoes we sent reach the listener
+ * (called in stack context, with the stack lock held). */
+void glass_icmp_set_listener(struct glass_stack *stack, glass_icmp_listener fn, void *arg);
+/* Send an echo request (RFC 792) of `len` payload bytes; ttl 0 = default.
+ * Takes the stack lock.  -1 with errno ENETUNREACH, EMSGSIZE, ENOBUFS. */
+int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
+                         const void *data, size_t len, unsigned ttl);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

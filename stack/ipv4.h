@@ -1,0 +1,52 @@
+/*
+ * ipv4.h - the Internet Protocol, version 4 (RFC 791) as a host
+ * (RFC 1122 3.2.1): validate and deliver what is ours, build headers for
+ * what we send and hand it to the route's next hop.
+ */
+#ifndef GLASS_IPV4_H
+#define GLASS_IPV4_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct glass_stack;
+struct glass_netif;
+struct pkb;
+
+#define IPV4_HLEN 20            /* without options */
+#define IPV4_MAX_HLEN 60
+#define IPV4_DEFAULT_TTL 64
+#define IPV4_FLAG_DF 0x4000
+#define IPV4_FLAG_MF 0x2000
+#define IPV4_OFFSET_MASK 0x1fff
+
+#define IPPROTO_ICMP_ 1         /* trailing _: avoid clashing with <netinet/in.h> */
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+
+/* pkb data at the IPv4 header (l2 may be set); consumes pkb. */
+void ipv4_input(struct glass_netif *nif, struct pkb *pkb);
+
+struct ipv4_tx {
+    uint32_t src;               /* 0: the address of the outgoing interface */
+    uint32_t dst;
+    uint8_t proto;
+    uint8_t ttl;                /* 0: IPV4_DEFAULT_TTL */
+    uint8_t tos;
+    bool df;                    /* set Don't Fragment */
+};
+/* pkb data = the transport header and payload.  Prepends the IPv4 header,
+ * routes, and passes the datagram to ARP (or straight to local delivery
+ * when dst is one of our addresses).  Consumes pkb.  0 or -errno:
+ * -ENETUNREACH no route, -EMSGSIZE larger than the MTU (no fragmentation
+ * yet), -EADDRNOTAVAIL bad source. */
+int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx);
+
+/* Is addr one of the stack's own unicast addresses? */
+bool ipv4_is_local(struct glass_stack *stack, uint32_t addr);
+/* Is addr a broadcast as seen on nif (255.255.255.255 or nif's subnet broadcast)? */
+bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr);
+/* Deliver datagrams we sent to ourselves (queued by ipv4_output). */
+int ipv4_run_local(struct glass_stack *stack);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * pkb.h - the packet buffer.
+ *
+ * One contiguous data area with room in front (headroom), so each layer
+ * on the way down prepends its header with pkb_push() without copying, and
+ * each layer on the way up strips its header with pkb_pull().  The offsets
+ * l2/l3/l4 remember where the Ethernet, IPv4 and transport headers start,
+ * so an upper layer can still look at the headers below it (ICMP errors
+ * quote the IP header; TCP needs the addresses).
+ *
+ *   head        data              tail          end
+ *    |<-headroom->|<---- data ----->|<-tailroom->|
+ */
+#ifndef GLASS_PKB_H
+#define GLASS_PKB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "glass.h"
+
+/* Enough for a virtio-net header, Ethernet, IPv4 with options and TCP
+ * with options, rounded up. */
+#define PKB_HEADROOM 192
+/* Largest data area: a 64 KiB GSO frame plus its headers. */
+#define PKB_MAX_DATA (65536 + PKB_HEADROOM)
+
+#define PKB_NO_OFFSET 0xffff
+
+struct pkb {
+    struct pkb *next;          /* link in a pkb_queue */
+    struct glass_netif *nif;   /* arrived on / leaves through */
+    glass_time_t stamp;        /* when it was queued (ARP queue, loop wire) */
+    uint32_t nexthop;          /* IPv4 next hop while waiting for ARP */
+    uint16_t l2, l3, l4;       /* header offsets from head, or PKB_NO_OFFSET */
+    uint8_t *data;             /* first byte of the current data */
+    uint8_t *tail;             /* one past the last byte of data */
+    uint8_t *end;              /* one past the buffer */
+    uint8_t head[];            /* the buffer itself */
+};
+
+/* A buffer with PKB_HEADROOM in front and room for `size` bytes of data;
+ * len is 0.  NULL when the stack is out of memory (caller counts a drop). */
+struct pkb *pkb_alloc(struct glass_stack *stack, size_t size);
+/* A buffer holding a copy of `len` bytes (a received frame). */
+struct pkb *pkb_from(struct glass_stack *stack, const void *bytes, size_t len);
+/* A full copy, headers offsets included. */
+struct pkb *pkb_copy(struct glass_stack *stack, const struct pkb *pkb);
+void pkb_free(struct glass_stack *stack, struct pkb *pkb);
+
+static inline size_t pkb_len(const struct pkb *p) { return (size_t)(p->tail - p->data); }
+static inline size_t pkb_headroom(const struct pkb *p) { return (size_t)(p->data - p->head); }
+static inline size_t pkb_tailroom(const struct pkb *p) { return (size_t)(p->end - p->tail); }
+
+/* Prepend n bytes (a header) and return the new start; NULL if no room. */
+uint8_t *pkb_push(struct pkb *p, size_t n);
+/* Strip n bytes from the front and return the new start; NULL if the
+ * data is shorter than n (nothing is changed then). */
+uint8_t *pkb_pull(struct pkb *p, size_t n);
+/* Append n bytes and return where they go; NULL if no room. */
+uint8_t *pkb_put(struct pkb *p, size_t n);
+/* Cut the data to len bytes (no-op when already shorter): Ethernet
+ * padding and bytes past IPv4 total length are removed with this. */
+void pkb_trim(struct pkb *p, size_t len);
+
+/* Remember that the header of layer 2/3/4 starts at the current data. */
+static inline void pkb_set_l2(struct pkb *p) { p->l2 = (uint16_t)(p->data - p->head); }
+static inline void pkb_set_l3(struct pkb *p) { p->l3 = (uint16_t)(p->data - p->head); }
+static inline void pkb_set_l4(struct pkb *p) { p->l4 = (uint16_t)(p->data - p->head); }
+static inline uint8_t *pkb_l2(const struct pkb *p) { return p->l2 == PKB_NO_OFFSET ? NULL : (uint8_t *)p->head + p->l2; }
+static inline uint8_t *pkb_l3(const struct pkb *p) { return p->l3 == PKB_NO_OFFSET ? NULL : (uint8_t *)p->head + p->l3; }
+static inline uint8_t *pkb_l4(const struct pkb *p) { return p->l4 == PKB_NO_OFFSET ? NULL : (uint8_t *)p->head + p->l4; }
+
+/* A FIFO of packets with its length in packets and bytes. */
+struct pkb_queue {
+    struct pkb *first, *last;
+    size_t count, bytes;
+};
+void pkb_queue_push(struct pkb_queue *q, struct pkb *p);
+struct pkb *pkb_queue_pop(struct pkb_queue *q);
+void pkb_queue_purge(struct glass_stack *stack, struct pkb_queue *q);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * stack.h - struct glass_stack: one host's whole network state.
+ *
+ * Everything a protocol needs is reached from here: there are no globals,
+ * so a process can hold several hosts.  Protocol code runs with `lock`
+ * held ("stack context"); nothing in stack context blocks.
+ */
+#ifndef GLASS_STACK_H
+#define GLASS_STACK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "glass.h"
+#include "pkb.h"
+#include "stats.h"
+#include "timer.h"
+
+struct route_table;
+struct arp_cache;
+struct icmp_state;
+struct capture;
+
+struct glass_stack {
+    pthread_mutex_t lock;
+    struct glass_clock *clock;
+    bool own_clock;
+    glass_time_t born;          /* trace lines count from here */
+
+    /* memory accounting (mem.c) */
+    size_t mem_in_use;          /* bytes, headers included */
+    size_t mem_allocs;          /* live allocations */
+    size_t mem_peak;
+    size_t mem_limit;           /* 0: unbounded */
+
+    struct timer_heap timers;
+    struct glass_netif *netifs;
+    unsigned next_ifindex;
+
+    /* protocol state, owned by each layer's file */
+    struct arp_cache *arp;
+    struct route_table *routes;
+    struct icmp_state *icmp;
+    uint16_t ipv4_next_id;      /* IPv4 identification counter */
+    struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
+
+    /* observability */
+    struct glass_stats stats;
+    unsigned trace_mask;
+    FILE *trace_out;
+    struct capture *capture;
+
+    /* the stack's own thread (glass_stack_start) */
+    int wake_fd;                /* eventfd: wakes a sleeping poll */
+    pthread_t thread;
+    bool thread_running;
+    volatile bool thread_stop;
+};
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * stats.h - counters per layer, like netstat -s.
+ *
+ * The list below is the single source of truth: it declares the fields of
+ * struct glass_stats, and the same list gives each one its printed name
+ * ("ipv4.drop_bad_checksum") for glass_stat() and glass_stats_print().
+ * Add a counter by adding one line to its layer's block.
+ */
+#ifndef GLASS_STATS_H
+#define GLASS_STATS_H
+
+#include <stdint.h>
+
+#define GLASS_STATS_LIST(X)                                                                        \
+    X(eth, rx)                 /* frames accepted */                                               \
+    X(eth, tx)                                                                                     \
+    X(eth, drop_short)         /* shorter than an Ethernet header */                               \
+    X(eth, drop_not_for_us)    /* destination MAC neither ours nor broadcast */                    \
+    X(eth, drop_bad_source)    /* source MAC multicast/broadcast */                                \
+    X(eth, drop_unknown_type)  /* ethertype we do not speak */                                     \
+    X(eth, drop_iface_down)                                                                        \
+    X(eth, tx_error)           /* driver refused the frame */                                      \
+    X(arp, rx)                                                                                     \
+    X(arp, tx_request)                                                                             \
+    X(arp, tx_reply)                                                                               \
+    X(arp, rx_request)                                                                             \
+    X(arp, rx_reply)                                                                               \
+    X(arp, drop_short)                                                                             \
+    X(arp, drop_bad_hardware)  /* hardware type/length not Ethernet */                             \
+    X(arp, drop_bad_protocol)  /* protocol type/length not IPv4 */                                 \
+    X(arp, drop_bad_opcode)                                                                        \
+    X(arp, drop_bad_sender)    /* sender MAC/IP unusable (multicast, ours...) */                   \
+    X(arp, drop_not_for_us)    /* request for an address that is not ours */                      \
+    X(arp, conflict)           /* someone else claims our address */                               \
+    X(arp, queued)             /* packets queued waiting for resolution */                         \
+    X(arp, queue_overflow)     /* dropped: per-entry queue full */                                 \
+    X(arp, resolve_failed)     /* packets dropped: no reply after retries */                       \
+    X(arp, cache_full)         /* no entry made: cache full of static/incomplete */                \
+    X(arp, evicted)            /* entries dropped to make room (cache full) */                     \
+    X(arp, gratuitous)         /* announcements sent (not in tx_request) */                        \
+    X(ipv4, rx)                                                                                    \
+    X(ipv4, tx)                                                                                    \
+    X(ipv4, delivered)                                                                             \
+    X(ipv4, drop_short)        /* shorter than a minimal header */                                 \
+    X(ipv4, drop_bad_version)                                                                      \
+    X(ipv4, drop_bad_ihl)      /* header length < 20 or past the data */                          \
+    X(ipv4, drop_bad_length)   /* total length disagrees with the frame */                         \
+    X(ipv4, drop_bad_checksum)                                                                     \
+    X(ipv4, drop_bad_source)   /* martian source, RFC 1122 3.2.1.3 */                              \
+    X(ipv4, drop_not_for_us)   /* not ours and we do not forward */                                \
+    X(ipv4, drop_fragment)     /* fragments: no reassembly yet */                                  \
+    X(ipv4, drop_unknown_proto)                                                                    \
+    X(ipv4, drop_no_route)                                                                         \
+    X(ipv4, drop_too_big)      /* larger than the MTU, no fragmentation yet */                     \
+    X(ipv4, drop_no_memory)                                                                        \
+    X(ipv4, local_loop)        /* datagrams sent to ourselves */                                   \
+    X(icmp, rx)                                                                                    \
+    X(icmp, tx)                                                                                    \
+    X(icmp, drop_short)                                                                            \
+    X(icmp, drop_bad_checksum)                                                                     \
+    X(icmp, drop_broadcast_echo) /* RFC 1122 3.2.2.6 lets us ignore these */                       \
+    X(icmp, rx_echo_request)                                                                       \
+    X(icmp, rx_echo_reply)                                                                         \
+    X(icmp, rx_dest_unreach)                                                                       \
+    X(icmp, rx_time_exceeded)                                                                      \
+    X(icmp, rx_other)                                                                              \
+    X(icmp, tx_echo_request)                                                                       \
+    X(icmp, tx_echo_reply)                                                                         \
+    X(icmp, tx_dest_unreach)                                                                       \
+    X(icmp, error_suppressed)  /* an error RFC 1122 3.2.2 forbids us to send */                    \
+    X(icmp, rate_limited)                                                                          \
+    X(mem, alloc_failed)
+
+struct glass_stats {
+#define GLASS_STATS_FIELD(layer, name) uint64_t layer##_##name;
+    GLASS_STATS_LIST(GLASS_STATS_FIELD)
+#undef GLASS_STATS_FIELD
+};
+
+#define STAT_INC(stack, layer, name) ((stack)->stats.layer##_##name++)
+
+#endif
