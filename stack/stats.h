@@ -30,7 +30,7 @@
     X(arp, drop_bad_protocol)  /* protocol type/length not IPv4 */                                 \
     X(arp, drop_bad_opcode)                                                                        \
     X(arp, drop_bad_sender)    /* sender MAC/IP unusable (multicast, ours...) */                   \
-    X(arp, drop_not_for_us)    /* request for an address that is not ours */                      \
+    X(arp, drop_not_for_us)    /* target IP not ours: not answered, sender not added */            \
     X(arp, conflict)           /* someone else claims our address */                               \
     X(arp, queued)             /* packets queued waiting for resolution */                         \
     X(arp, queue_overflow)     /* dropped: per-entry queue full */                                 \
