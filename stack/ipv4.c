@@ -1,0 +1,391 @@
+/*
+ * ipv4.c - the Internet Protocol, version 4 (RFC 791), as a host
+ * (RFC 1122 3.2.1).
+ *
+ * Input: check the header the way RFC 1122 3.2.1 asks (version, header
+ * length, total length, checksum, martian source addresses), accept what
+ * is addressed to this host, and hand the payload to the protocol named
+ * in the header.  Every datagram we throw away is counted and traced.
+ *
+ * Output: find the route, prepend a 20-byte header and give the datagram
+ * to ARP for the next hop -- or, when it is addressed to this host, put it
+ * on the local queue so the next poll delivers it "as if received".
+ *
+ * Not yet here (later issues): forwarding, fragmentation and reassembly,
+ * sending options, multicast.
+ */
+#include "ipv4.h"
+
+#include <errno.h>
+
+#include "arp.h"
+#include "checksum.h"
+#include "icmp.h"
+#include "netif.h"
+#include "pkb.h"
+#include "route.h"
+#include "stack.h"
+#include "trace.h"
+#include "util.h"
+
+/* Datagrams to ourselves waiting for the next poll (ping 10.0.0.2). */
+#define IPV4_LOCAL_Q_MAX 64
+
+/* Header fields (RFC 791 3.1), as byte offsets into the header. */
+#define IPV4_OFF_VER_IHL 0
+#define IPV4_OFF_TOS 1
+#define IPV4_OFF_TOTLEN 2
+#define IPV4_OFF_ID 4
+#define IPV4_OFF_FRAG 6
+#define IPV4_OFF_TTL 8
+#define IPV4_OFF_PROTO 9
+#define IPV4_OFF_CSUM 10
+#define IPV4_OFF_SRC 12
+#define IPV4_OFF_DST 16
+
+bool ipv4_is_local(struct glass_stack *stack, uint32_t addr)
+{
+    return netif_find_by_addr(stack, addr) != NULL;
+}
+
+bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr)
+{
+    return ip4_is_limited_broadcast(addr) || (nif && netif_is_subnet_broadcast(nif, addr));
+}
+
+static size_t ipv4_hlen(const uint8_t *h)
+{
+    return (size_t)(h[IPV4_OFF_VER_IHL] & 0x0f) * 4;
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+/* The checksum the header should carry: the sum with the field itself
+ * left out (RFC 791 3.1 "Header Checksum"). */
+static uint16_t ipv4_expected_checksum(const uint8_t *h, size_t hlen)
+{
+    uint32_t sum = csum_add(0, h, IPV4_OFF_CSUM);
+    sum = csum_add(sum, h + IPV4_OFF_CSUM + 2, hlen - IPV4_OFF_CSUM - 2);
+    return csum_finish(sum);
+}
+
+/* RFC 1122 3.2.1.1-3.2.1.2: version 4, a header length that fits what we
+ * received, a total length that fits too, and a correct checksum.  On
+ * success the data is trimmed to the total length (Ethernet pads short
+ * frames to 60 bytes; the padding is not part of the datagram). */
+static bool ipv4_header_valid(struct glass_stack *stack, struct pkb *pkb)
+{
+    const uint8_t *h = pkb->data;
+    size_t len = pkb_len(pkb);
+    if (len < IPV4_HLEN) {
+        STAT_INC(stack, ipv4, drop_short);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes is shorter than a header", len);
+        return false;
+    }
+    unsigned version = h[IPV4_OFF_VER_IHL] >> 4;
+    if (version != 4) {
+        STAT_INC(stack, ipv4, drop_bad_version);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: version %u", version);
+        return false;
+    }
+    size_t hlen = ipv4_hlen(h);
+    if (hlen < IPV4_HLEN || hlen > len) {
+        STAT_INC(stack, ipv4, drop_bad_ihl);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: header length %zu (IHL %zu) with %zu bytes received",
+              hlen, hlen / 4, len);
+        return false;
+    }
+    size_t total = get_be16(h + IPV4_OFF_TOTLEN);
+    if (total < hlen || total > len) {
+        STAT_INC(stack, ipv4, drop_bad_length);
+        if (total < hlen)
+            TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: total length %zu < header length %zu",
+                  total, hlen);
+        else
+            TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: total length %zu > %zu bytes received",
+                  total, len);
+        return false;
+    }
+    if (inet_checksum(h, hlen) != 0) {
+        STAT_INC(stack, ipv4, drop_bad_checksum);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: header checksum 0x%04x != 0x%04x",
+              get_be16(h + IPV4_OFF_CSUM), ipv4_expected_checksum(h, hlen));
+        return false;
+    }
+    pkb_trim(pkb, total);
+    return true;
+}
+
+/* RFC 1122 3.2.1.3: a source address that cannot name one host is a
+ * "martian"; the datagram is silently discarded.  Returns why, or NULL. */
+static const char *ipv4_martian_source(const struct glass_netif *nif, uint32_t src, uint32_t dst)
+{
+    if (ipv4_is_broadcast(nif, src))
+        return "broadcast";
+    if (ip4_is_multicast(src))
+        return "multicast";
+    if (ip4_is_loopback(src))
+        return "loopback";
+    if (ip4_is_class_e(src))
+        return "class E";
+    /* {0,0} is allowed only while a host learns its address (BOOTP/DHCP),
+     * and then only towards a broadcast; {0,host} never. */
+    if (ip4_is_zeronet(src) && !(src == 0 && ipv4_is_broadcast(nif, dst)))
+        return "this-network";
+    return NULL;
+}
+
+/* RFC 1122 3.3.4.2 weak host model: an address of any of our interfaces is
+ * ours, whichever interface the datagram came in on; plus the broadcasts
+ * of the receiving link (RFC 1122 3.3.6). */
+static bool ipv4_for_us(struct glass_netif *nif, uint32_t dst)
+{
+    return ipv4_is_local(nif->stack, dst) || ipv4_is_broadcast(nif, dst);
+}
+
+static bool ipv4_addresses_valid(struct glass_netif *nif, const uint8_t *h)
+{
+    struct glass_stack *stack = nif->stack;
+    uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
+    const char *martian = ipv4_martian_source(nif, src, dst);
+    if (martian) {
+        STAT_INC(stack, ipv4, drop_bad_source);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: martian source %s (%s) > %s", ip4s(src).s,
+              martian, ip4s(dst).s);
+        return false;
+    }
+    if (!ipv4_for_us(nif, dst)) {
+        /* A host does not forward (RFC 1122 3.3.1.6); routing is a later issue. */
+        STAT_INC(stack, ipv4, drop_not_for_us);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s is not for us", ip4s(src).s,
+              ip4s(dst).s);
+        return false;
+    }
+    return true;
+}
+
+/* RFC 791 3.2: a fragment has More Fragments set or a non-zero offset.
+ * Reassembly (RFC 815) comes with a later issue; until then we drop. */
+static bool ipv4_is_fragment(struct glass_stack *stack, const uint8_t *h)
+{
+    uint16_t frag = get_be16(h + IPV4_OFF_FRAG);
+    if (!(frag & (IPV4_FLAG_MF | IPV4_OFFSET_MASK)))
+        return false;
+    STAT_INC(stack, ipv4, drop_fragment);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: fragment id %u offset %u%s (no reassembly yet)",
+          get_be16(h + IPV4_OFF_ID), (unsigned)(frag & IPV4_OFFSET_MASK) * 8,
+          (frag & IPV4_FLAG_MF) ? " MF" : "");
+    return true;
+}
+
+/* RFC 1122 3.2.2.1: a protocol nobody here speaks earns the sender a
+ * Destination Unreachable, Protocol Unreachable. */
+static void ipv4_unknown_proto(struct glass_stack *stack, struct pkb *pkb, uint8_t proto)
+{
+    STAT_INC(stack, ipv4, drop_unknown_proto);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: protocol %u unknown", proto);
+    icmp_send_error(stack, pkb, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, 0);
+    pkb_free(stack, pkb);
+}
+
+/* Strip the header (options included: IHL says how long it is) and hand
+ * the payload to its protocol (RFC 791 3.1 "Protocol"). */
+static void ipv4_deliver(struct glass_netif *nif, struct pkb *pkb)
+{
+    struct glass_stack *stack = nif->stack;
+    const uint8_t *h = pkb->data;
+    size_t hlen = ipv4_hlen(h);
+    uint8_t proto = h[IPV4_OFF_PROTO];
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  rx %s > %s proto %u ttl %u len %zu",
+          ip4s(get_addr(h + IPV4_OFF_SRC)).s, ip4s(get_addr(h + IPV4_OFF_DST)).s, proto,
+          h[IPV4_OFF_TTL], pkb_len(pkb));
+    pkb_set_l3(pkb);
+    pkb_pull(pkb, hlen);
+    pkb_set_l4(pkb);
+    switch (proto) {
+    case IPPROTO_ICMP_:
+        STAT_INC(stack, ipv4, delivered);
+        icmp_input(nif, pkb);
+        return;
+    /* The UDP and TCP issues add their input functions here:
+     *   case IPPROTO_UDP_: STAT_INC(stack, ipv4, delivered); udp_input(nif, pkb); return;
+     *   case IPPROTO_TCP_: STAT_INC(stack, ipv4, delivered); tcp_input(nif, pkb); return;
+     * Until then they are answered like any protocol we do not speak. */
+    default:
+        ipv4_unknown_proto(stack, pkb, proto);
+        return;
+    }
+}
+
+void ipv4_input(struct glass_netif *nif, struct pkb *pkb)
+{
+    struct glass_stack *stack = nif->stack;
+    STAT_INC(stack, ipv4, rx);
+    pkb->nif = nif;
+    if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb->data) ||
+        ipv4_is_fragment(stack, pkb->data)) {
+        pkb_free(stack, pkb);
+        return;
+    }
+    ipv4_deliver(nif, pkb);
+}
+
+/* ---- output -------------------------------------------------------------- */
+
+/* Where a datagram to dst leaves: the interface and the next hop. */
+struct ipv4_path {
+    struct glass_netif *nif;
+    uint32_t nexthop;
+    bool local;                 /* dst is one of our addresses */
+};
+
+/* 0 or a negative errno. */
+static int ipv4_find_path(struct glass_stack *stack, uint32_t dst, struct ipv4_path *path)
+{
+    /* RFC 1122 3.2.1.3: these never appear as a destination on a wire.
+     * Multicast sending comes with a later issue. */
+    if (ip4_is_zeronet(dst) || ip4_is_loopback(dst) || ip4_is_class_e(dst) ||
+        ip4_is_multicast(dst)) {
+        STAT_INC(stack, ipv4, drop_no_route);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: cannot send to %s", ip4s(dst).s);
+        return -ENETUNREACH;
+    }
+    struct glass_netif *owner = netif_find_by_addr(stack, dst);
+    if (owner) {
+        *path = (struct ipv4_path){.nif = owner, .nexthop = dst, .local = true};
+        return 0;
+    }
+    const struct route *r = route_lookup(stack, dst);
+    if (!r) {
+        STAT_INC(stack, ipv4, drop_no_route);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: no route to %s", ip4s(dst).s);
+        return -ENETUNREACH;
+    }
+    /* A broadcast goes to everyone on the link, never to a gateway: ARP
+     * maps it to ff:ff:ff:ff:ff:ff (RFC 1122 3.3.6). */
+    uint32_t nexthop = ipv4_is_broadcast(r->nif, dst) ? dst : route_nexthop(r, dst);
+    *path = (struct ipv4_path){.nif = r->nif, .nexthop = nexthop, .local = false};
+    return 0;
+}
+
+/* RFC 1122 3.3.4.3: the source is one of our addresses; by default the
+ * outgoing interface's address on the next hop's subnet, else its first. */
+static uint32_t ipv4_source_for(const struct glass_netif *nif, uint32_t nexthop)
+{
+    for (unsigned i = 0; i < nif->naddrs; i++)
+        if ((nexthop & nif->addrs[i].mask) == (nif->addrs[i].addr & nif->addrs[i].mask))
+            return nif->addrs[i].addr;
+    return nif->naddrs ? nif->addrs[0].addr : 0;
+}
+
+/* RFC 791 3.1: a 20-byte header, no options. */
+static void ipv4_build_header(uint8_t *h, size_t total, uint16_t id, uint32_t src,
+                              const struct ipv4_tx *tx)
+{
+    h[IPV4_OFF_VER_IHL] = 0x45; /* version 4, IHL 5 */
+    h[IPV4_OFF_TOS] = tx->tos;
+    put_be16(h + IPV4_OFF_TOTLEN, (uint16_t)total);
+    put_be16(h + IPV4_OFF_ID, id);
+    put_be16(h + IPV4_OFF_FRAG, tx->df ? IPV4_FLAG_DF : 0);
+    h[IPV4_OFF_TTL] = tx->ttl ? tx->ttl : IPV4_DEFAULT_TTL;
+    h[IPV4_OFF_PROTO] = tx->proto;
+    put_be16(h + IPV4_OFF_CSUM, 0);
+    put_addr(h + IPV4_OFF_SRC, src);
+    put_addr(h + IPV4_OFF_DST, tx->dst);
+    put_be16(h + IPV4_OFF_CSUM, inet_checksum(h, IPV4_HLEN));
+}
+
+/* A datagram to ourselves never touches a wire: it waits on the local
+ * queue and the next poll delivers it (ipv4_run_local). */
+static int ipv4_queue_local(struct glass_stack *stack, struct pkb *pkb)
+{
+    if (stack->local_q.count >= IPV4_LOCAL_Q_MAX) {
+        STAT_INC(stack, ipv4, drop_no_memory);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: local queue full (%u datagrams)",
+              IPV4_LOCAL_Q_MAX);
+        pkb_free(stack, pkb);
+        return -ENOBUFS;
+    }
+    pkb->l2 = PKB_NO_OFFSET; /* it never had a link-layer header */
+    pkb_queue_push(&stack->local_q, pkb);
+    STAT_INC(stack, ipv4, local_loop);
+    /* A caller on another thread: the stack thread may be asleep in poll. */
+    glass_stack_wake(stack);
+    return 0;
+}
+
+/* 0 or a negative errno; consumes pkb on error. */
+static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_path *path)
+{
+    size_t total = IPV4_HLEN + pkb_len(pkb);
+    /* Fragmentation (RFC 791 2.3) is a later issue: too big is an error
+     * the sender sees (EMSGSIZE, like a DF datagram on Linux). */
+    if (total > 0xffff || (!path->local && total > path->nif->mtu)) {
+        STAT_INC(stack, ipv4, drop_too_big);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes > mtu %u of %s", total,
+              path->nif->mtu, path->nif->name);
+        pkb_free(stack, pkb);
+        return -EMSGSIZE;
+    }
+    return 0;
+}
+
+int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx)
+{
+    struct ipv4_path path;
+    int rc = ipv4_find_path(stack, tx->dst, &path);
+    if (rc < 0) {
+        pkb_free(stack, pkb);
+        return rc;
+    }
+    uint32_t src = tx->src ? tx->src : ipv4_source_for(path.nif, path.nexthop);
+    if (!src || !ipv4_is_local(stack, src)) {
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: source %s is not ours", ip4s(src).s);
+        pkb_free(stack, pkb);
+        return -EADDRNOTAVAIL;
+    }
+    rc = ipv4_check_size(stack, pkb, &path);
+    if (rc < 0)
+        return rc;
+    size_t total = IPV4_HLEN + pkb_len(pkb);
+    uint8_t *h = pkb_push(pkb, IPV4_HLEN);
+    if (!h) { /* every sender reserves PKB_HEADROOM; this is a bug */
+        STAT_INC(stack, ipv4, drop_no_memory);
+        pkb_free(stack, pkb);
+        return -ENOBUFS;
+    }
+    pkb_set_l3(pkb);
+    pkb->nif = path.nif;
+    ipv4_build_header(h, total, stack->ipv4_next_id++, src, tx);
+    STAT_INC(stack, ipv4, tx);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  tx %s > %s proto %u ttl %u len %zu%s%s", ip4s(src).s,
+          ip4s(tx->dst).s, tx->proto, h[IPV4_OFF_TTL], total, path.local ? " (local)" : " via ",
+          path.local ? "" : ip4s(path.nexthop).s);
+    if (path.local)
+        return ipv4_queue_local(stack, pkb);
+    return arp_output(path.nif, path.nexthop, pkb);
+}
+
+/* The mirror of ipv4_queue_local: each datagram arrives "as if received"
+ * on the interface that owns its destination.  Bounded, because a datagram
+ * delivered here may answer with another one to ourselves (ping to self). */
+int ipv4_run_local(struct glass_stack *stack)
+{
+    int n = 0;
+    struct pkb *pkb;
+    while (n < 2 * IPV4_LOCAL_Q_MAX && (pkb = pkb_queue_pop(&stack->local_q))) {
+        uint32_t dst = get_addr(pkb->data + IPV4_OFF_DST);
+        struct glass_netif *nif = netif_find_by_addr(stack, dst);
+        n++;
+        if (!nif) { /* the address went away while the datagram waited */
+            STAT_INC(stack, ipv4, drop_not_for_us);
+            TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: local %s is no longer ours", ip4s(dst).s);
+            pkb_free(stack, pkb);
+            continue;
+        }
+        pkb->nif = nif;
+        pkb->l3 = pkb->l4 = PKB_NO_OFFSET;
+        ipv4_input(nif, pkb);
+    }
+    return n;
+}
