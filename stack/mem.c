@@ -8,6 +8,7 @@
  */
 #include "mem.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "stack.h"
@@ -17,10 +18,24 @@ struct mem_header {
     size_t pad;                 /* keep the payload 16-byte aligned */
 };
 
+/* The counters are updated atomically: the loop driver charges a frame
+ * copy to the RECEIVING stack from the sender's thread (drivers/loop.c),
+ * while the receiver may be allocating under its own lock. */
+static void mem_charge(struct glass_stack *stack, ptrdiff_t bytes, int allocs)
+{
+    size_t in_use = __atomic_add_fetch(&stack->mem_in_use, (size_t)bytes, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&stack->mem_allocs, (size_t)(ptrdiff_t)allocs, __ATOMIC_RELAXED);
+    size_t peak = __atomic_load_n(&stack->mem_peak, __ATOMIC_RELAXED);
+    while (in_use > peak && !__atomic_compare_exchange_n(&stack->mem_peak, &peak, in_use, true,
+                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+}
+
 void *glass_alloc(struct glass_stack *stack, size_t size)
 {
     size_t total = sizeof(struct mem_header) + size;
-    if (stack->mem_limit && stack->mem_in_use + total > stack->mem_limit) {
+    if (stack->mem_limit &&
+        __atomic_load_n(&stack->mem_in_use, __ATOMIC_RELAXED) + total > stack->mem_limit) {
         STAT_INC(stack, mem, alloc_failed);
         return NULL;
     }
@@ -30,10 +45,7 @@ void *glass_alloc(struct glass_stack *stack, size_t size)
         return NULL;
     }
     h->size = size;
-    stack->mem_in_use += total;
-    stack->mem_allocs++;
-    if (stack->mem_in_use > stack->mem_peak)
-        stack->mem_peak = stack->mem_in_use;
+    mem_charge(stack, (ptrdiff_t)total, 1);
     return h + 1;
 }
 
@@ -42,8 +54,7 @@ void glass_free(struct glass_stack *stack, void *p)
     if (!p)
         return;
     struct mem_header *h = (struct mem_header *)p - 1;
-    stack->mem_in_use -= sizeof(struct mem_header) + h->size;
-    stack->mem_allocs--;
+    mem_charge(stack, -(ptrdiff_t)(sizeof(struct mem_header) + h->size), -1);
     free(h);
 }
 
@@ -53,7 +64,8 @@ void *glass_realloc(struct glass_stack *stack, void *p, size_t size)
         return glass_alloc(stack, size);
     struct mem_header *h = (struct mem_header *)p - 1;
     size_t old = h->size;
-    if (size > old && stack->mem_limit && stack->mem_in_use + (size - old) > stack->mem_limit) {
+    if (size > old && stack->mem_limit &&
+        __atomic_load_n(&stack->mem_in_use, __ATOMIC_RELAXED) + (size - old) > stack->mem_limit) {
         STAT_INC(stack, mem, alloc_failed);
         return NULL;
     }
@@ -63,8 +75,6 @@ void *glass_realloc(struct glass_stack *stack, void *p, size_t size)
         return NULL;
     }
     n->size = size;
-    stack->mem_in_use = stack->mem_in_use - old + size;
-    if (stack->mem_in_use > stack->mem_peak)
-        stack->mem_peak = stack->mem_in_use;
+    mem_charge(stack, (ptrdiff_t)size - (ptrdiff_t)old, 0);
     return n + 1;
 }

@@ -1,0 +1,36 @@
+/*
+ * drivers.h - how frames reach the stack from the outside world.
+ *
+ * A driver is a struct glass_netif_ops (stack/netif.h) plus an open
+ * function that creates the interface with netif_new().  The stack core
+ * knows nothing of TAP devices or loop wires: everything a driver needs to
+ * know about its device stays in drivers/.
+ *
+ *   tap   a Linux TAP device (/dev/net/tun); tap.c
+ *   loop  an in-memory wire joining stacks in one process, with seeded
+ *         impairments for tests; loop.c (public API in glass.h)
+ *
+ * glass_netif_open() (glass.h) picks the driver by name.
+ */
+#ifndef GLASS_DRIVERS_H
+#define GLASS_DRIVERS_H
+
+#include <stddef.h>
+
+#include "glass.h"
+
+/* Attach to (or, with CAP_NET_ADMIN, create) the TAP device `name`.
+ * Takes the stack lock while registering the interface.  On failure
+ * returns NULL, sets errno and writes one sentence into err saying what
+ * went wrong and what to do. */
+struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *err,
+                             size_t errlen);
+
+/* Frames that may wait in one loop port's queue (like a NIC's ring);
+ * copies beyond it count as lost. */
+#define LOOP_QUEUE_MAX 1024
+
+/* The driver of an interface, for display ("tap", "loop"). */
+const char *driver_kind(const struct glass_netif *nif);
+
+#endif
