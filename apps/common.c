@@ -1,0 +1,963 @@
+/*
+ * common.c - the shared command line of the glass apps (see common.h) and
+ * the bring-up of a stack from it.
+ *
+ * Parsing is pure: it fills struct glass_app_opts or returns one line of
+ * error text naming the flag and the form it expects.  Only main() prints
+ * and exits, so every rejection is a unit test (tests/unit/check_cli.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "glass.h"
+#include "util.h"
+
+/* Keys of the shared long options: below GLASS_APP_KEY_APP, above any char. */
+enum {
+    KEY_IF = 0x1000,
+    KEY_GW,
+    KEY_ROUTE,
+    KEY_PCAP,
+    KEY_TRACE,
+    KEY_CTL,
+    KEY_VERSION,
+    KEY_HELP = 'h',
+};
+
+struct shared_option {
+    struct option opt;
+    const char *arg;
+    const char *help;
+};
+
+static const struct shared_option shared_options[] = {
+    {{"if", required_argument, NULL, KEY_IF}, "SPEC",
+     GLASS_APP_IF_FORM "\nrepeatable (default: " GLASS_APP_DEFAULT_IF ")"},
+    {{"gw", required_argument, NULL, KEY_GW}, "ADDR",
+     "default route (default " GLASS_APP_DEFAULT_GW ", skipped when no\n--if address reaches it)"},
+    {{"route", required_argument, NULL, KEY_ROUTE}, GLASS_APP_ROUTE_FORM,
+     "extra route; repeatable"},
+    {{"pcap", required_argument, NULL, KEY_PCAP}, "FILE",
+     "capture every frame to FILE (\"-\" = stdout)"},
+    {{"trace", required_argument, NULL, KEY_TRACE}, "LIST",
+     "eth,arp,ipv4,icmp,udp,tcp,socket or all (to stderr)"},
+    {{"ctl", required_argument, NULL, KEY_CTL}, "PATH",
+     "control socket path (accepted; the control socket is\nnot served yet)"},
+    {{"help", no_argument, NULL, KEY_HELP}, NULL, "show this help and exit"},
+    {{"version", no_argument, NULL, KEY_VERSION}, NULL, "show the version and exit"},
+};
+
+#define N_SHARED GLASS_ARRAY_SIZE(shared_options)
+#define MAX_APP_OPTIONS 32
+#define SPEC_MAX 256
+
+/* ---- small strict parsers ----------------------------------------------- */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Decimal digits only (no sign, no spaces, no 0x), value <= max. */
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+    unsigned long v = 0;
+
+    if (*s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v > (max - (unsigned long)(*s - '0')) / 10)
+            return -1;
+        v = v * 10 + (unsigned long)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* RFC 1122 3.2.1.3: what may never be a host's own (or a gateway's) address. */
+static const char *unicast_problem(uint32_t a)
+{
+    if (ip4_is_zeronet(a))
+        return "is in 0.0.0.0/8 (\"this network\")";
+    if (ip4_is_loopback(a))
+        return "is a loopback address";
+    if (ip4_is_multicast(a))
+        return "is a multicast address";
+    if (ip4_is_limited_broadcast(a))
+        return "is the limited broadcast address";
+    if (ip4_is_class_e(a))
+        return "is in the reserved class E";
+    return NULL;
+}
+
+/* RFC 1122 3.2.1.3: host number 0 and all ones name the network and its
+ * broadcast, not a host; /31 (RFC 3021) and /32 have no such addresses. */
+static const char *subnet_problem(uint32_t a, unsigned prefix_len)
+{
+    uint32_t mask = ip4_mask(prefix_len);
+
+    if (prefix_len >= 31)
+        return NULL;
+    if ((a & ~mask) == 0)
+        return "is the network address of its subnet";
+    if ((a & ~mask) == ~mask)
+        return "is the broadcast address of its subnet";
+    return NULL;
+}
+
+/* "ADDR/PREFIX" -> addr, prefix; on error a short reason in why. */
+static int parse_addr_prefix(const char *s, uint32_t *addr, unsigned *prefix_len, char *why,
+                             size_t whylen)
+{
+    char buf[SPEC_MAX];
+    const char *slash = strchr(s, '/');
+    unsigned long plen;
+
+    if (!slash) {
+        set_err(why, whylen, "address '%s' has no /PREFIX", s);
+        return -1;
+    }
+    if ((size_t)(slash - s) >= sizeof(buf)) {
+        set_err(why, whylen, "bad address");
+        return -1;
+    }
+    memcpy(buf, s, (size_t)(slash - s));
+    buf[slash - s] = '\0';
+    if (ip4_parse(buf, addr) < 0) {
+        set_err(why, whylen, "bad address '%s'", buf);
+        return -1;
+    }
+    if (parse_ulong(slash + 1, 0xffffffffUL, &plen) < 0) {
+        set_err(why, whylen, "bad prefix '%s'", slash + 1);
+        return -1;
+    }
+    if (plen > 32) {
+        set_err(why, whylen, "prefix %lu > 32", plen);
+        return -1;
+    }
+    *prefix_len = (unsigned)plen;
+    return 0;
+}
+
+/* ---- --if DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N] -------------------- */
+
+static bool driver_char_ok(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+/* Linux refuses '/', ':' and white space in interface names (dev_valid_name). */
+static bool ifname_char_ok(char c)
+{
+    return c > ' ' && c != '/' && c != ':' && c != ',' && c != 0x7f;
+}
+
+static int if_driver_name(char *head, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    char *colon = strchr(head, ':');
+    const char *name;
+
+    if (!colon || colon == head) {
+        set_err(why, whylen, "bad driver form, want DRIVER:NAME such as tap:tap0");
+        return -1;
+    }
+    *colon = '\0';
+    name = colon + 1;
+    if (strlen(head) >= sizeof(out->driver)) {
+        set_err(why, whylen, "driver name '%s' too long", head);
+        return -1;
+    }
+    for (const char *p = head; *p; p++) {
+        if (!driver_char_ok(*p)) {
+            set_err(why, whylen, "bad driver name '%s'", head);
+            return -1;
+        }
+    }
+    if (*name == '\0') {
+        set_err(why, whylen, "bad driver form, no interface NAME after '%s:'", head);
+        return -1;
+    }
+    if (strlen(name) >= sizeof(out->name)) {
+        set_err(why, whylen, "interface name '%s' longer than %d characters", name,
+                GLASS_IFNAMSIZ - 1);
+        return -1;
+    }
+    for (const char *p = name; *p; p++) {
+        if (!ifname_char_ok(*p)) {
+            set_err(why, whylen, "bad interface name '%s'", name);
+            return -1;
+        }
+    }
+    strcpy(out->driver, head);
+    strcpy(out->name, name);
+    return 0;
+}
+
+static int if_mac(const char *v, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    if (out->has_mac) {
+        set_err(why, whylen, "mac= given twice");
+        return -1;
+    }
+    if (mac_parse(v, out->mac) < 0) {
+        set_err(why, whylen, "bad mac '%s'", v);
+        return -1;
+    }
+    /* IEEE 802: the I/G bit marks a group address; a station's own
+     * address must be an individual one. */
+    if (mac_is_multicast(out->mac) || mac_is_zero(out->mac)) {
+        set_err(why, whylen, "mac '%s' is not a unicast (individual) address", v);
+        return -1;
+    }
+    out->has_mac = true;
+    return 0;
+}
+
+static int if_mtu(const char *v, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    unsigned long mtu;
+
+    if (out->mtu) {
+        set_err(why, whylen, "mtu= given twice");
+        return -1;
+    }
+    if (parse_ulong(v, 0xffffffffUL, &mtu) < 0 || mtu < GLASS_APP_MTU_MIN ||
+        mtu > GLASS_APP_MTU_MAX) {
+        set_err(why, whylen, "mtu '%s' out of range %d..%d", v, GLASS_APP_MTU_MIN,
+                GLASS_APP_MTU_MAX);
+        return -1;
+    }
+    out->mtu = (unsigned)mtu;
+    return 0;
+}
+
+static int if_addr(const char *v, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    const char *problem;
+
+    if (out->has_addr) {
+        set_err(why, whylen, "more than one address");
+        return -1;
+    }
+    if (parse_addr_prefix(v, &out->addr, &out->prefix_len, why, whylen) < 0)
+        return -1;
+    problem = unicast_problem(out->addr);
+    if (!problem)
+        problem = subnet_problem(out->addr, out->prefix_len);
+    if (problem) {
+        set_err(why, whylen, "bad address: %s %s", v, problem);
+        return -1;
+    }
+    out->has_addr = true;
+    return 0;
+}
+
+static int if_item(char *item, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    if (starts_with(item, "mac="))
+        return if_mac(item + 4, out, why, whylen);
+    if (starts_with(item, "mtu="))
+        return if_mtu(item + 4, out, why, whylen);
+    if (strchr(item, '=')) {
+        set_err(why, whylen, "unknown setting '%s'", item);
+        return -1;
+    }
+    if (*item == '\0') {
+        set_err(why, whylen, "empty item");
+        return -1;
+    }
+    return if_addr(item, out, why, whylen);
+}
+
+int glass_app_parse_if(const char *spec, struct glass_if_spec *out, char *err, size_t errlen)
+{
+    char buf[SPEC_MAX], why[GLASS_APP_ERRLEN];
+    char *item, *next;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(spec) >= sizeof(buf)) {
+        set_err(err, errlen, "--if: spec longer than %d characters, expected %s", SPEC_MAX - 1,
+                GLASS_APP_IF_FORM);
+        return -1;
+    }
+    strcpy(buf, spec);
+    next = strchr(buf, ',');
+    if (next)
+        *next++ = '\0';
+    if (if_driver_name(buf, out, why, sizeof(why)) < 0)
+        goto bad;
+    while (next) {
+        item = next;
+        next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        if (if_item(item, out, why, sizeof(why)) < 0)
+            goto bad;
+    }
+    return 0;
+bad:
+    set_err(err, errlen, "--if '%s': %s, expected %s", spec, why, GLASS_APP_IF_FORM);
+    return -1;
+}
+
+/* ---- --route NET/PREFIX,via=ADDR ----------------------------------------- */
+
+static int route_net(const char *v, struct glass_route_spec *out, char *why, size_t whylen)
+{
+    uint32_t mask;
+
+    if (parse_addr_prefix(v, &out->net, &out->prefix_len, why, whylen) < 0)
+        return -1;
+    mask = ip4_mask(out->prefix_len);
+    /* Like ip-route(8): a route names a network, so host bits must be 0. */
+    if (out->net & ~mask) {
+        set_err(why, whylen, "host bits set in %s (did you mean %s/%u?)", v,
+                ip4s(out->net & mask).s, out->prefix_len);
+        return -1;
+    }
+    return 0;
+}
+
+static int route_via(const char *v, struct glass_route_spec *out, char *why, size_t whylen)
+{
+    const char *problem;
+
+    if (out->via) {
+        set_err(why, whylen, "via= given twice");
+        return -1;
+    }
+    if (ip4_parse(v, &out->via) < 0) {
+        set_err(why, whylen, "bad gateway address '%s'", v);
+        return -1;
+    }
+    problem = unicast_problem(out->via);
+    if (problem) {
+        out->via = 0;
+        set_err(why, whylen, "gateway %s %s", v, problem);
+        return -1;
+    }
+    return 0;
+}
+
+int glass_app_parse_route(const char *spec, struct glass_route_spec *out, char *err,
+                          size_t errlen)
+{
+    char buf[SPEC_MAX], why[GLASS_APP_ERRLEN];
+    char *item, *next;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(spec) >= sizeof(buf)) {
+        set_err(err, errlen, "--route: spec longer than %d characters, expected %s",
+                SPEC_MAX - 1, GLASS_APP_ROUTE_FORM);
+        return -1;
+    }
+    strcpy(buf, spec);
+    next = strchr(buf, ',');
+    if (next)
+        *next++ = '\0';
+    if (route_net(buf, out, why, sizeof(why)) < 0)
+        goto bad;
+    while (next) {
+        item = next;
+        next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        if (starts_with(item, "via=")) {
+            if (route_via(item + 4, out, why, sizeof(why)) < 0)
+                goto bad;
+        } else {
+            set_err(why, sizeof(why), "unknown setting '%s'", item);
+            goto bad;
+        }
+    }
+    if (!out->via) {
+        set_err(why, sizeof(why), "no via=ADDR");
+        goto bad;
+    }
+    return 0;
+bad:
+    set_err(err, errlen, "--route '%s': %s, expected %s", spec, why, GLASS_APP_ROUTE_FORM);
+    return -1;
+}
+
+/* ---- --trace LIST ---------------------------------------------------------- */
+
+int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen)
+{
+    char buf[SPEC_MAX];
+    char *item, *next;
+    unsigned m = 0, one;
+
+    if (strlen(list) >= sizeof(buf)) {
+        set_err(err, errlen, "--trace: list too long, expected %s", GLASS_APP_TRACE_FORM);
+        return -1;
+    }
+    strcpy(buf, list);
+    /* One layer at a time, so the message can name the one we do not know. */
+    for (next = buf; next;) {
+        item = next;
+        next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        if (*item == '\0') {
+            set_err(err, errlen, "--trace '%s': empty layer name, expected %s", list,
+                    GLASS_APP_TRACE_FORM);
+            return -1;
+        }
+        if (glass_trace_parse(item, &one) < 0) {
+            set_err(err, errlen, "--trace '%s': unknown layer '%s', expected %s", list, item,
+                    GLASS_APP_TRACE_FORM);
+            return -1;
+        }
+        m |= one;
+    }
+    *mask = m;
+    return 0;
+}
+
+/* ---- checks that need every flag ------------------------------------------ */
+
+static bool is_own_addr(const struct glass_app_opts *opts, uint32_t addr)
+{
+    for (unsigned i = 0; i < opts->nifs; i++)
+        if (opts->ifs[i].has_addr && opts->ifs[i].addr == addr)
+            return true;
+    return false;
+}
+
+bool glass_app_on_link(const struct glass_app_opts *opts, uint32_t addr)
+{
+    for (unsigned i = 0; i < opts->nifs; i++) {
+        const struct glass_if_spec *s = &opts->ifs[i];
+        uint32_t mask = ip4_mask(s->prefix_len);
+
+        if (s->has_addr && (s->addr & mask) == (addr & mask))
+            return true;
+    }
+    return false;
+}
+
+static bool has_default_route(const struct glass_app_opts *opts)
+{
+    for (unsigned i = 0; i < opts->nroutes; i++)
+        if (opts->routes[i].prefix_len == 0)
+            return true;
+    return false;
+}
+
+bool glass_app_want_default_route(const struct glass_app_opts *opts)
+{
+    if (opts->gw_explicit)
+        return true;
+    /* A --route 0.0.0.0/0 is the user's default route: it replaces ours. */
+    return !has_default_route(opts) && glass_app_on_link(opts, opts->gw) &&
+           !is_own_addr(opts, opts->gw);
+}
+
+static int check_duplicate_ifs(const struct glass_app_opts *opts, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < opts->nifs; i++) {
+        for (unsigned j = 0; j < i; j++) {
+            if (strcmp(opts->ifs[i].name, opts->ifs[j].name) == 0) {
+                set_err(err, errlen, "--if: interface %s given twice, expected one --if per "
+                        "interface", opts->ifs[i].name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* RFC 1122 3.3.1.1: a gateway must be directly connected, i.e. on the
+ * subnet of one of our addresses. */
+static int check_gateways(const struct glass_app_opts *opts, char *err, size_t errlen)
+{
+    if (opts->gw_explicit && has_default_route(opts)) {
+        set_err(err, errlen, "--gw %s: a --route 0.0.0.0/0 also sets the default route, "
+                "expected only one of them", ip4s(opts->gw).s);
+        return -1;
+    }
+    if (opts->gw_explicit && is_own_addr(opts, opts->gw)) {
+        set_err(err, errlen, "--gw %s: that is our own --if address, expected a neighbour "
+                "on its subnet", ip4s(opts->gw).s);
+        return -1;
+    }
+    if (opts->gw_explicit && !glass_app_on_link(opts, opts->gw)) {
+        set_err(err, errlen, "--gw %s: not on the subnet of any --if address, expected a "
+                "directly connected gateway", ip4s(opts->gw).s);
+        return -1;
+    }
+    for (unsigned i = 0; i < opts->nroutes; i++) {
+        const struct glass_route_spec *r = &opts->routes[i];
+
+        if (is_own_addr(opts, r->via)) {
+            set_err(err, errlen, "--route %s/%u via %s: that is our own --if address, "
+                    "expected a neighbour on its subnet", ip4s(r->net).s, r->prefix_len,
+                    ip4s(r->via).s);
+            return -1;
+        }
+        if (!glass_app_on_link(opts, r->via)) {
+            set_err(err, errlen, "--route %s/%u via %s: gateway not on the subnet of any --if "
+                    "address, expected a directly connected gateway", ip4s(r->net).s,
+                    r->prefix_len, ip4s(r->via).s);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- getopt plumbing -------------------------------------------------------- */
+
+struct option_tables {
+    struct option longs[N_SHARED + MAX_APP_OPTIONS + 1];
+    char shorts[2 + 2 * MAX_APP_OPTIONS + 2];
+};
+
+static size_t app_option_count(const struct glass_app *app)
+{
+    size_t n = 0;
+
+    while (app->options && (app->options[n].long_name || app->options[n].key))
+        n++;
+    return n;
+}
+
+/* Shared and app options in one getopt_long table.  The leading ':' makes
+ * getopt report a missing argument as ':' so we can say which flag. */
+static void build_tables(const struct glass_app *app, struct option_tables *t)
+{
+    size_t n = 0, s = 0, napp = GLASS_MIN(app_option_count(app), (size_t)MAX_APP_OPTIONS);
+
+    memset(t, 0, sizeof(*t));
+    t->shorts[s++] = ':';
+    t->shorts[s++] = 'h';
+    for (size_t i = 0; i < N_SHARED; i++)
+        t->longs[n++] = shared_options[i].opt;
+    for (size_t i = 0; i < napp; i++) {
+        const struct glass_app_option *o = &app->options[i];
+
+        if (o->long_name)
+            t->longs[n++] = (struct option){o->long_name,
+                                            o->arg ? required_argument : no_argument, NULL,
+                                            o->key};
+        if (o->key > 0 && o->key < 0x80) {
+            t->shorts[s++] = (char)o->key;
+            if (o->arg)
+                t->shorts[s++] = ':';
+        }
+    }
+}
+
+/* "-c", or "--flag" for a long-only option, in messages about `key`. */
+static void option_name(const struct option_tables *t, int key, char *buf, size_t len)
+{
+    if (key > 0 && key < 0x80) {
+        snprintf(buf, len, "-%c", key);
+        return;
+    }
+    for (const struct option *o = t->longs; o->name; o++) {
+        if (o->val == key) {
+            snprintf(buf, len, "--%s", o->name);
+            return;
+        }
+    }
+    snprintf(buf, len, "option %d", key);
+}
+
+static int add_if(struct glass_app_opts *opts, const char *arg, char *err, size_t errlen)
+{
+    if (opts->nifs == GLASS_APP_MAX_IFS) {
+        set_err(err, errlen, "--if '%s': more than %d interfaces, expected at most %d --if",
+                arg, GLASS_APP_MAX_IFS, GLASS_APP_MAX_IFS);
+        return -1;
+    }
+    if (glass_app_parse_if(arg, &opts->ifs[opts->nifs], err, errlen) < 0)
+        return -1;
+    opts->nifs++;
+    return 0;
+}
+
+static int add_route(struct glass_app_opts *opts, const char *arg, char *err, size_t errlen)
+{
+    if (opts->nroutes == GLASS_APP_MAX_ROUTES) {
+        set_err(err, errlen, "--route '%s': more than %d routes, expected at most %d --route",
+                arg, GLASS_APP_MAX_ROUTES, GLASS_APP_MAX_ROUTES);
+        return -1;
+    }
+    if (glass_app_parse_route(arg, &opts->routes[opts->nroutes], err, errlen) < 0)
+        return -1;
+    opts->nroutes++;
+    return 0;
+}
+
+static int set_gw(struct glass_app_opts *opts, const char *arg, char *err, size_t errlen)
+{
+    const char *problem;
+
+    if (ip4_parse(arg, &opts->gw) < 0) {
+        set_err(err, errlen, "--gw '%s': bad address, expected an IPv4 address such as %s",
+                arg, GLASS_APP_DEFAULT_GW);
+        return -1;
+    }
+    problem = unicast_problem(opts->gw);
+    if (problem) {
+        set_err(err, errlen, "--gw '%s': %s, expected a unicast gateway address", arg, problem);
+        return -1;
+    }
+    opts->gw_explicit = true;
+    return 0;
+}
+
+static int set_path(const char **dst, const char *flag, const char *what, const char *arg,
+                    char *err, size_t errlen)
+{
+    if (*arg == '\0') {
+        set_err(err, errlen, "%s '': empty, expected %s", flag, what);
+        return -1;
+    }
+    *dst = arg;
+    return 0;
+}
+
+static int shared_option(struct glass_app_opts *opts, int key, const char *arg, char *err,
+                         size_t errlen)
+{
+    unsigned mask;
+
+    switch (key) {
+    case KEY_IF:
+        return add_if(opts, arg, err, errlen);
+    case KEY_GW:
+        return set_gw(opts, arg, err, errlen);
+    case KEY_ROUTE:
+        return add_route(opts, arg, err, errlen);
+    case KEY_PCAP:
+        return set_path(&opts->pcap, "--pcap", "a FILE or - for stdout", arg, err, errlen);
+    case KEY_TRACE:
+        if (glass_app_parse_trace(arg, &mask, err, errlen) < 0)
+            return -1;
+        opts->trace_mask |= mask;  /* --trace arp --trace ipv4 adds up */
+        return 0;
+    case KEY_CTL:
+        return set_path(&opts->ctl, "--ctl", "a socket PATH", arg, err, errlen);
+    }
+    return 1; /* not a shared option */
+}
+
+static void opts_defaults(struct glass_app_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    /* A constant known to parse; gw_explicit stays false until --gw. */
+    ip4_parse(GLASS_APP_DEFAULT_GW, &opts->gw);
+}
+
+static int finish(struct glass_app_opts *opts, char *err, size_t errlen)
+{
+    if (opts->nifs == 0 &&
+        glass_app_parse_if(GLASS_APP_DEFAULT_IF, &opts->ifs[opts->nifs++], err, errlen) < 0)
+        return -1;
+    if (check_duplicate_ifs(opts, err, errlen) < 0)
+        return -1;
+    return check_gateways(opts, err, errlen);
+}
+
+static void bad_option(const struct option_tables *t, int c, int argc, char **argv, char *err,
+                       size_t errlen)
+{
+    char name[64];
+    /* getopt leaves the offending word at optind-1 */
+    const char *typed = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
+    if (c == ':') {
+        /* Name the option the way the user typed it: -c or --count. */
+        if (starts_with(typed, "--"))
+            snprintf(name, sizeof(name), "%s", typed);
+        else
+            option_name(t, optopt, name, sizeof(name));
+        set_err(err, errlen, "%s needs an argument (see --help)", name);
+        return;
+    }
+    if (optopt > 0 && optopt < 0x80) {
+        set_err(err, errlen, "unknown option '-%c' (see --help)", optopt);
+        return;
+    }
+    set_err(err, errlen, "unknown option '%s' (see --help)", typed);
+}
+
+enum glass_app_parse_result glass_app_parse(const struct glass_app *app, int argc, char **argv,
+                                            struct glass_app_opts *opts, char *err,
+                                            size_t errlen)
+{
+    struct option_tables t;
+    int c, r;
+
+    opts_defaults(opts);
+    build_tables(app, &t);
+    optind = 0;   /* GNU: start afresh (tests parse many command lines) */
+    opterr = 0;   /* we print our own one-line messages */
+    while ((c = getopt_long(argc, argv, t.shorts, t.longs, NULL)) != -1) {
+        if (c == KEY_HELP)
+            return GLASS_APP_HELP;
+        if (c == KEY_VERSION)
+            return GLASS_APP_VERSION;
+        if (c == '?' || c == ':') {
+            bad_option(&t, c, argc, argv, err, errlen);
+            return GLASS_APP_USAGE_ERROR;
+        }
+        r = shared_option(opts, c, optarg, err, errlen);
+        if (r == 1)
+            r = app->on_option ? app->on_option(app->ctx, c, optarg, err, errlen) : -1;
+        if (r < 0)
+            return GLASS_APP_USAGE_ERROR;
+    }
+    opts->argc = argc - optind;
+    opts->argv = argv + optind;
+    if (finish(opts, err, errlen) < 0)
+        return GLASS_APP_USAGE_ERROR;
+    return GLASS_APP_RUN;
+}
+
+/* ---- help, version, exit -------------------------------------------------- */
+
+/* "  -c, --count COUNT    help", help lines after the first indented. */
+static void print_option(FILE *out, int key, const char *long_name, const char *arg,
+                         const char *help)
+{
+    char left[64];
+    int n = 0;
+    const char *line = help, *nl;
+
+    if (key > 0 && key < 0x80)
+        n += snprintf(left + n, sizeof(left) - (size_t)n, "-%c%s", key, long_name ? ", " : "");
+    else
+        n += snprintf(left + n, sizeof(left) - (size_t)n, "    ");
+    if (long_name)
+        n += snprintf(left + n, sizeof(left) - (size_t)n, "--%s", long_name);
+    if (arg)
+        snprintf(left + n, sizeof(left) - (size_t)n, " %s", arg);
+    if (strlen(left) > 28) {
+        fprintf(out, "  %s\n%32s", left, "");
+    } else {
+        fprintf(out, "  %-30s", left);
+    }
+    while ((nl = strchr(line, '\n'))) {
+        fprintf(out, "%.*s\n%32s", (int)(nl - line), line, "");
+        line = nl + 1;
+    }
+    fprintf(out, "%s\n", line);
+}
+
+void glass_app_print_help(const struct glass_app *app, FILE *out)
+{
+    size_t napp = app_option_count(app);
+
+    fprintf(out, "Usage: %s %s\n%s\n", app->prog, app->synopsis, app->summary);
+    if (napp) {
+        fprintf(out, "\nOptions:\n");
+        for (size_t i = 0; i < napp; i++) {
+            const struct glass_app_option *o = &app->options[i];
+            print_option(out, o->key, o->long_name, o->arg, o->help);
+        }
+    }
+    fprintf(out, "\nShared glass options:\n");
+    for (size_t i = 0; i < N_SHARED; i++) {
+        const struct shared_option *o = &shared_options[i];
+        print_option(out, o->opt.val == KEY_HELP ? 'h' : 0, o->opt.name, o->arg, o->help);
+    }
+    if (app->notes)
+        fprintf(out, "\n%s", app->notes);
+}
+
+void glass_app_usage_error(const struct glass_app *app, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "%s: ", app->prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(2);
+}
+
+void glass_app_parse_or_exit(const struct glass_app *app, int argc, char **argv,
+                             struct glass_app_opts *opts)
+{
+    char err[GLASS_APP_ERRLEN];
+
+    switch (glass_app_parse(app, argc, argv, opts, err, sizeof(err))) {
+    case GLASS_APP_RUN:
+        break;
+    case GLASS_APP_HELP:
+        glass_app_print_help(app, stdout);
+        exit(0);
+    case GLASS_APP_VERSION:
+        printf("%s (%s) %s\n", app->prog, PACKAGE_NAME, PACKAGE_VERSION);
+        exit(0);
+    case GLASS_APP_USAGE_ERROR:
+        glass_app_usage_error(app, "%s", err);
+    }
+    if (opts->ctl)
+        fprintf(stderr, "%s: note: --ctl %s: the control socket is not served yet (it comes "
+                "with glassctl in a later issue)\n", app->prog, opts->ctl);
+}
+
+/* ---- bring-up ------------------------------------------------------------- */
+
+int glass_app_configure_netif(struct glass_netif *nif, const struct glass_if_spec *spec,
+                              char *err, size_t errlen)
+{
+    const char *name = glass_netif_name(nif);
+
+    if (spec->has_mac && glass_netif_set_mac(nif, spec->mac) < 0) {
+        set_err(err, errlen, "%s: cannot set mac %s: %s", name, macs(spec->mac).s,
+                strerror(errno));
+        return -1;
+    }
+    if (spec->mtu && glass_netif_set_mtu(nif, spec->mtu) < 0) {
+        set_err(err, errlen, "%s: cannot set mtu %u: %s", name, spec->mtu, strerror(errno));
+        return -1;
+    }
+    if (spec->has_addr && glass_netif_add_addr(nif, spec->addr, spec->prefix_len) < 0) {
+        set_err(err, errlen, "%s: cannot add address %s/%u: %s", name, ip4s(spec->addr).s,
+                spec->prefix_len, strerror(errno));
+        return -1;
+    }
+    if (glass_netif_up(nif) < 0) {
+        set_err(err, errlen, "%s: cannot bring the interface up: %s", name, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int glass_app_add_routes(struct glass_stack *stack, const struct glass_app_opts *opts, char *err,
+                         size_t errlen)
+{
+    if (glass_app_want_default_route(opts) &&
+        glass_route_add(stack, 0, 0, opts->gw, NULL, 0) < 0) {
+        set_err(err, errlen, "cannot add the default route via %s: %s", ip4s(opts->gw).s,
+                strerror(errno));
+        return -1;
+    }
+    for (unsigned i = 0; i < opts->nroutes; i++) {
+        const struct glass_route_spec *r = &opts->routes[i];
+
+        if (glass_route_add(stack, r->net, r->prefix_len, r->via, NULL, 0) < 0) {
+            set_err(err, errlen, "cannot add route %s/%u via %s: %s", ip4s(r->net).s,
+                    r->prefix_len, ip4s(r->via).s, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *err,
+                                       size_t errlen)
+{
+    struct glass_stack *stack = glass_stack_new(NULL);
+
+    if (!stack) {
+        set_err(err, errlen, "cannot create the stack: %s", strerror(errno));
+        return NULL;
+    }
+    /* Capture and trace first, so they see the interfaces come up
+     * (the gratuitous ARP of each address is the first frame). */
+    if (opts->pcap && glass_capture_open(stack, opts->pcap, err, errlen) < 0)
+        goto fail;
+    if (opts->trace_mask)
+        glass_trace_set(stack, opts->trace_mask, NULL);
+    for (unsigned i = 0; i < opts->nifs; i++) {
+        const struct glass_if_spec *spec = &opts->ifs[i];
+        struct glass_netif *nif = glass_netif_open(stack, spec->driver, spec->name, err, errlen);
+
+        if (!nif || glass_app_configure_netif(nif, spec, err, errlen) < 0)
+            goto fail;
+    }
+    if (glass_app_add_routes(stack, opts, err, errlen) < 0)
+        goto fail;
+    return stack;
+fail:
+    glass_app_shut_down(stack);
+    return NULL;
+}
+
+/* snprintf at buf[*n], never past len; *n counts what did fit. */
+static void appendf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void appendf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    if (*n + 1 >= len)
+        return;
+    va_start(ap, fmt);
+    r = vsnprintf(buf + *n, len - *n, fmt, ap);
+    va_end(ap);
+    if (r > 0)
+        *n = GLASS_MIN(*n + (size_t)r, len - 1);
+}
+
+void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *opts, char *buf,
+                        size_t len)
+{
+    size_t n = 0;
+    uint8_t mac[GLASS_ETH_ALEN];
+
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < opts->nifs; i++) {
+        const struct glass_if_spec *s = &opts->ifs[i];
+        struct glass_netif *nif = glass_netif_by_name(stack, s->name);
+
+        appendf(buf, len, &n, "%s%s", i ? ", " : "", s->name);
+        if (s->has_addr)
+            appendf(buf, len, &n, " %s/%u", ip4s(s->addr).s, s->prefix_len);
+        else
+            appendf(buf, len, &n, " (no address)");
+        if (nif) {
+            glass_netif_get_mac(nif, mac);
+            appendf(buf, len, &n, " mac %s mtu %u", macs(mac).s, glass_netif_mtu(nif));
+        }
+    }
+    if (glass_app_want_default_route(opts))
+        appendf(buf, len, &n, ", gw %s", ip4s(opts->gw).s);
+    else if (!has_default_route(opts))
+        appendf(buf, len, &n, ", no default route");
+    for (unsigned i = 0; i < opts->nroutes; i++)
+        appendf(buf, len, &n, ", route %s/%u via %s", ip4s(opts->routes[i].net).s,
+                opts->routes[i].prefix_len, ip4s(opts->routes[i].via).s);
+}
+
+void glass_app_shut_down(struct glass_stack *stack)
+{
+    if (!stack)
+        return;
+    glass_capture_close(stack);
+    glass_stack_free(stack);
+}

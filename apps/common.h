@@ -1,0 +1,166 @@
+/*
+ * common.h - the command-line contract every glass app shares (DESIGN.md,
+ * "Command-line contract shared by every app"):
+ *
+ *   --if SPEC        DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]; repeatable
+ *                    default: tap:tap0,10.0.0.2/24
+ *   --gw ADDR        default route (default 10.0.0.1)
+ *   --route NET/N,via=ADDR   extra route; repeatable
+ *   --pcap FILE      capture every frame to FILE ("-" = stdout)
+ *   --trace LIST     eth,arp,ipv4,icmp,udp,tcp,socket or all (to stderr)
+ *   --ctl PATH       control socket (accepted; not served yet)
+ *   -h/--help, --version
+ *
+ * Two steps, kept apart on purpose:
+ *   1. glass_app_parse() turns argv into a struct glass_app_opts.  It has no
+ *      side effects (no stack, no device, no output, no exit), so the unit
+ *      tests (tests/unit/check_cli.c) can feed it every kind of bad input
+ *      and read back the one-line error it would print.
+ *   2. glass_app_bring_up() makes the stack from those options: capture,
+ *      trace, interfaces (driver, MAC, MTU, address, up) and routes.
+ *
+ * An app adds its own options by describing them in a table of
+ * struct glass_app_option and handing a callback that receives them; the
+ * shared flags are parsed by common.c, whatever is not an option is left
+ * in opts->argc/argv for the app (e.g. glass-ping's DEST).
+ */
+#ifndef GLASS_APP_COMMON_H
+#define GLASS_APP_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "glass.h"
+
+#define GLASS_APP_MAX_IFS 8
+#define GLASS_APP_MAX_ROUTES 16
+#define GLASS_APP_DRIVER_MAX 16
+#define GLASS_APP_ERRLEN 256
+
+/* RFC 791: every internet module must be able to forward a datagram of 68
+ * octets without fragmenting; 65535 is the largest IPv4 total length. */
+#define GLASS_APP_MTU_MIN 68
+#define GLASS_APP_MTU_MAX 65535
+
+#define GLASS_APP_DEFAULT_IF "tap:tap0,10.0.0.2/24"
+#define GLASS_APP_DEFAULT_GW "10.0.0.1"
+
+#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]"
+#define GLASS_APP_ROUTE_FORM "NET/PREFIX,via=ADDR"
+#define GLASS_APP_TRACE_FORM "a list of eth,arp,ipv4,icmp,udp,tcp,socket or all"
+
+/* One --if: what glass_netif_open needs plus what to set on the link. */
+struct glass_if_spec {
+    char driver[GLASS_APP_DRIVER_MAX];  /* "tap" */
+    char name[GLASS_IFNAMSIZ];          /* "tap0" */
+    bool has_addr;
+    uint32_t addr;                      /* network byte order */
+    unsigned prefix_len;
+    bool has_mac;                       /* false: the stack derives one */
+    uint8_t mac[GLASS_ETH_ALEN];
+    unsigned mtu;                       /* 0: the driver's default */
+};
+
+/* One --route: net/prefix_len via gateway `via`. */
+struct glass_route_spec {
+    uint32_t net;                       /* network byte order, host bits zero */
+    unsigned prefix_len;
+    uint32_t via;
+};
+
+struct glass_app_opts {
+    struct glass_if_spec ifs[GLASS_APP_MAX_IFS];
+    unsigned nifs;
+    uint32_t gw;                        /* default gateway, network byte order */
+    bool gw_explicit;                   /* --gw was given */
+    struct glass_route_spec routes[GLASS_APP_MAX_ROUTES];
+    unsigned nroutes;
+    const char *pcap;                   /* NULL: no capture; "-": stdout */
+    unsigned trace_mask;                /* GLASS_TRACE_* bits, 0: off */
+    const char *ctl;                    /* --ctl PATH, NULL when not given */
+    int argc;                           /* operands left for the app */
+    char **argv;
+};
+
+/* An option of the app's own, e.g. glass-ping's -c COUNT. */
+struct glass_app_option {
+    const char *long_name;              /* "count", or NULL for short only */
+    int key;                            /* 'c', or >= GLASS_APP_KEY_APP for long only */
+    const char *arg;                    /* argument name for --help ("COUNT"), NULL: none */
+    const char *help;                   /* one line for --help */
+};
+/* Keys of long-only app options start here (the shared ones sit below). */
+#define GLASS_APP_KEY_APP 0x2000
+
+/* Receives each app option as it is parsed.  Return 0, or -1 after writing
+ * a message (without the program name) into err, e.g.
+ * "-c 'x': bad count, expected an integer 1..2147483647". */
+typedef int (*glass_app_option_fn)(void *ctx, int key, const char *arg, char *err,
+                                   size_t errlen);
+
+struct glass_app {
+    const char *prog;                   /* "glass-ping" */
+    const char *synopsis;               /* "[OPTION]... DEST" */
+    const char *summary;                /* what the program does, one line */
+    const struct glass_app_option *options; /* ends with {0}; NULL: none */
+    glass_app_option_fn on_option;
+    void *ctx;                          /* passed to on_option */
+    const char *notes;                  /* extra --help text, or NULL */
+};
+
+enum glass_app_parse_result {
+    GLASS_APP_RUN,                      /* go on: opts are filled */
+    GLASS_APP_HELP,                     /* -h/--help was given */
+    GLASS_APP_VERSION,                  /* --version was given */
+    GLASS_APP_USAGE_ERROR,              /* err holds the one line to print */
+};
+
+/* Parse argv into opts (shared flags) and app->on_option (the app's).
+ * No side effects beyond filling opts and err (getopt's optind is reset,
+ * and GNU getopt may permute argv so operands can follow options). */
+enum glass_app_parse_result glass_app_parse(const struct glass_app *app, int argc, char **argv,
+                                            struct glass_app_opts *opts, char *err,
+                                            size_t errlen);
+
+/* The pieces glass_app_parse is made of, for tests and for apps. */
+int glass_app_parse_if(const char *spec, struct glass_if_spec *out, char *err, size_t errlen);
+int glass_app_parse_route(const char *spec, struct glass_route_spec *out, char *err,
+                          size_t errlen);
+int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen);
+/* Is addr on the subnet of one of the --if addresses? */
+bool glass_app_on_link(const struct glass_app_opts *opts, uint32_t addr);
+/* Install the default route?  True when --gw is on a configured subnet; an
+ * unreachable *default* gateway is skipped (the user asked for nothing),
+ * an unreachable explicit one was already refused by glass_app_parse. */
+bool glass_app_want_default_route(const struct glass_app_opts *opts);
+
+/* What main() does with the parse result: prints --help or --version to
+ * stdout and exits 0, prints "prog: err" to stderr and exits 2; returns
+ * only on GLASS_APP_RUN. */
+void glass_app_parse_or_exit(const struct glass_app *app, int argc, char **argv,
+                             struct glass_app_opts *opts);
+void glass_app_print_help(const struct glass_app *app, FILE *out);
+/* One line "prog: message" on stderr, then exit(2). */
+void glass_app_usage_error(const struct glass_app *app, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* Step 2: a stack with a real clock, capture, trace, interfaces and routes
+ * as opts say.  NULL on failure, with one sentence in err (the driver's own
+ * for an interface that cannot be opened); nothing is left allocated. */
+struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *err,
+                                       size_t errlen);
+/* The parts of bring-up that do not need a driver (tests use them on the
+ * harness's fake interface). */
+int glass_app_configure_netif(struct glass_netif *nif, const struct glass_if_spec *spec,
+                              char *err, size_t errlen);
+int glass_app_add_routes(struct glass_stack *stack, const struct glass_app_opts *opts, char *err,
+                         size_t errlen);
+/* "tap0 10.0.0.2/24 mac 02:00:0a:00:00:02 mtu 1500, gw 10.0.0.1" */
+void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *opts, char *buf,
+                        size_t len);
+/* Close the capture (flushing it) and free the stack. */
+void glass_app_shut_down(struct glass_stack *stack);
+
+#endif
