@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drivers.h"
@@ -319,6 +320,31 @@ static void tap_announce_created(const char *name)
                 strerror(errno), name);
 }
 
+/* Attaching turns the kernel side's carrier on, but the kernel activates
+ * the device's transmit queue a moment later (linkwatch); until then it
+ * drops what it sends us, so the reply to our first ARP request can be
+ * lost and a first ping takes a 1 s ARP retry.  Wait, bounded, for the
+ * kernel to report the link operational.  A device the user left down
+ * never gets there: after TAP_OPER_WAIT_MS we go on regardless. */
+#define TAP_OPER_WAIT_MS 250
+static void tap_wait_operational(const char *name)
+{
+    char path[64 + IFNAMSIZ];
+    snprintf(path, sizeof path, "/sys/class/net/%s/operstate", name);
+    for (int ms = 0; ms < TAP_OPER_WAIT_MS; ms += 5) {
+        char state[16] = "";
+        FILE *f = fopen(path, "r");
+        if (!f)
+            return;
+        bool up = fgets(state, sizeof state, f) && strncmp(state, "up", 2) == 0;
+        fclose(f);
+        if (up)
+            return;
+        struct timespec pause = {0, 5 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 /* Register the interface with the stack; its MTU follows the kernel side.
  * The MAC stays the one the core picks: the kernel side's MAC belongs to
  * the other end of the cable. */
@@ -368,6 +394,7 @@ struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *
         goto fail;
     if (!existed)
         tap_announce_created(ifname);
+    tap_wait_operational(ifname);
     return nif;
 fail:;
     int e = errno;
