@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -155,6 +158,49 @@ void glass_capture_close(struct glass_stack *stack);
  * e.g. "ipv4.drop_bad_checksum".  Unknown name: returns 0, sets errno. */
 uint64_t glass_stat(const struct glass_stack *stack, const char *name);
 void glass_stats_print(const struct glass_stack *stack, FILE *out);
+
+/* ---- sockets (BSD style) ---------------------------------------------- */
+
+/*
+ * The socket API mirrors the BSD calls one for one: same arguments (after
+ * the socket is made), same return values, errno values as Linux sets them.
+ * Only glass_socket() names the stack the socket lives in.  A glass
+ * descriptor is a real file descriptor of the process (an eventfd the stack
+ * signals when the socket changes), so it never collides with ordinary
+ * descriptors and glass_poll() can wait on both kinds at once.  Calls may
+ * come from any thread; blocking calls sleep on the socket (not by
+ * spinning) and, when the stack has no thread of its own
+ * (glass_stack_start), drive the stack themselves while they wait.
+ * Timeouts (SO_RCVTIMEO/SO_SNDTIMEO, glass_poll) run on the stack's clock,
+ * so on a virtual clock they are deterministic.
+ */
+int glass_socket(struct glass_stack *stack, int domain, int type, int protocol);
+int glass_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
+int glass_connect(int fd, const struct sockaddr *addr, socklen_t addrlen);
+int glass_listen(int fd, int backlog);
+int glass_accept(int fd, struct sockaddr *addr, socklen_t *addrlen);
+ssize_t glass_send(int fd, const void *buf, size_t len, int flags);
+ssize_t glass_recv(int fd, void *buf, size_t len, int flags);
+ssize_t glass_sendto(int fd, const void *buf, size_t len, int flags,
+                     const struct sockaddr *dest, socklen_t destlen);
+ssize_t glass_recvfrom(int fd, void *buf, size_t len, int flags,
+                       struct sockaddr *src, socklen_t *srclen);
+ssize_t glass_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t glass_recvmsg(int fd, struct msghdr *msg, int flags);
+ssize_t glass_read(int fd, void *buf, size_t len);
+ssize_t glass_write(int fd, const void *buf, size_t len);
+int glass_shutdown(int fd, int how);
+int glass_close(int fd);
+int glass_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
+int glass_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen);
+int glass_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen);
+int glass_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen);
+/* F_GETFL / F_SETFL (O_NONBLOCK) */
+int glass_fcntl(int fd, int cmd, ... /* int arg */);
+/* Like poll(2) over glass descriptors and ordinary ones together. */
+int glass_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+/* Is fd a glass socket? */
+int glass_is_socket(int fd);
 
 /* ---- ICMP echo (for glass-ping) ------------------------------------- */
 
