@@ -144,6 +144,17 @@ static void icmp_echo_answer(struct glass_stack *stack, const struct pkb *req, u
                              uint32_t to)
 {
     size_t len = pkb_len(req);
+    /* RFC 1122 3.2.2.6: the data MUST be entirely included, "however, if
+     * sending the Echo Reply requires intentional fragmentation that is
+     * not implemented, the datagram MUST be truncated to maximum
+     * transmission size ... and sent".  (A request can be larger than our
+     * MTU: the peer's link or its offloads may allow more.) */
+    size_t max = ipv4_max_payload(stack, to);
+    if (len > max && max >= ICMP_HLEN) {
+        TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s truncated from %zu to %zu bytes",
+              ip4s(to).s, len, max);
+        len = max;
+    }
     struct pkb *pkb = pkb_alloc(stack, len);
     if (!pkb) {
         TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s dropped: out of memory", ip4s(to).s);
@@ -283,22 +294,11 @@ static bool icmp_is_query(uint8_t type)
     }
 }
 
-/* Is addr the directed broadcast of any subnet of ours? */
-static bool icmp_is_any_broadcast(struct glass_stack *stack, uint32_t addr)
-{
-    if (ip4_is_limited_broadcast(addr))
-        return true;
-    for (const struct glass_netif *nif = stack->netifs; nif; nif = nif->next)
-        if (netif_is_subnet_broadcast(nif, addr))
-            return true;
-    return false;
-}
-
 /* RFC 1122 3.2.1.3 / 3.2.2: does src name one host? */
 static bool icmp_source_is_host(struct glass_stack *stack, uint32_t src)
 {
     return !ip4_is_zeronet(src) && !ip4_is_multicast(src) && !ip4_is_loopback(src) &&
-           !ip4_is_class_e(src) && !icmp_is_any_broadcast(stack, src);
+           !ip4_is_class_e(src) && !ipv4_is_any_broadcast(stack, src);
 }
 
 /* RFC 1122 3.2.2 "An ICMP error message MUST NOT be sent as the result of
@@ -310,7 +310,7 @@ static const char *icmp_error_forbidden(struct glass_stack *stack, const struct 
     uint32_t src = get_addr(ip + 12), dst = get_addr(ip + 16);
     if (ip[9] == IPPROTO_ICMP_ && (avail <= hlen || !icmp_is_query(ip[hlen])))
         return "an ICMP error message";
-    if (icmp_is_any_broadcast(stack, dst) || ip4_is_multicast(dst))
+    if (ipv4_is_any_broadcast(stack, dst) || ip4_is_multicast(dst))
         return "a datagram to a broadcast or multicast address";
     const uint8_t *l2 = pkb_l2(orig);
     if (l2 && mac_is_multicast(l2)) /* Ethernet destination: broadcast or group */

@@ -12,7 +12,8 @@
  * on the local queue so the next poll delivers it "as if received".
  *
  * Not yet here (later issues): forwarding, fragmentation and reassembly,
- * sending options, multicast.
+ * sending options, multicast.  Until options can be sent, datagrams that
+ * carry a source route are dropped (see ipv4_is_source_routed).
  */
 #include "ipv4.h"
 
@@ -43,6 +44,12 @@
 #define IPV4_OFF_SRC 12
 #define IPV4_OFF_DST 16
 
+/* Option types (RFC 791 3.1): single-byte ones, and the source routes. */
+#define IPV4_OPT_EOL 0          /* End of Option List */
+#define IPV4_OPT_NOP 1          /* No Operation */
+#define IPV4_OPT_LSRR 131       /* Loose Source and Record Route */
+#define IPV4_OPT_SSRR 137       /* Strict Source and Record Route */
+
 bool ipv4_is_local(struct glass_stack *stack, uint32_t addr)
 {
     return netif_find_by_addr(stack, addr) != NULL;
@@ -51,6 +58,16 @@ bool ipv4_is_local(struct glass_stack *stack, uint32_t addr)
 bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr)
 {
     return ip4_is_limited_broadcast(addr) || (nif && netif_is_subnet_broadcast(nif, addr));
+}
+
+bool ipv4_is_any_broadcast(struct glass_stack *stack, uint32_t addr)
+{
+    if (ip4_is_limited_broadcast(addr))
+        return true;
+    for (const struct glass_netif *nif = stack->netifs; nif; nif = nif->next)
+        if (netif_is_subnet_broadcast(nif, addr))
+            return true;
+    return false;
 }
 
 static size_t ipv4_hlen(const uint8_t *h)
@@ -117,10 +134,13 @@ static bool ipv4_header_valid(struct glass_stack *stack, struct pkb *pkb)
 }
 
 /* RFC 1122 3.2.1.3: a source address that cannot name one host is a
- * "martian"; the datagram is silently discarded.  Returns why, or NULL. */
+ * "martian"; the datagram is silently discarded.  Returns why, or NULL.
+ * A directed broadcast { <Network-number>, -1 } is one for every network
+ * we know, not only the receiving link's: an echo "from" the broadcast of
+ * another of our subnets would otherwise be answered to everyone there. */
 static const char *ipv4_martian_source(const struct glass_netif *nif, uint32_t src, uint32_t dst)
 {
-    if (ipv4_is_broadcast(nif, src))
+    if (ipv4_is_any_broadcast(nif->stack, src))
         return "broadcast";
     if (ip4_is_multicast(src))
         return "multicast";
@@ -143,9 +163,22 @@ static bool ipv4_for_us(struct glass_netif *nif, uint32_t dst)
     return ipv4_is_local(nif->stack, dst) || ipv4_is_broadcast(nif, dst);
 }
 
-static bool ipv4_addresses_valid(struct glass_netif *nif, const uint8_t *h)
+/* RFC 1122 3.3.6: "A host SHOULD silently discard a datagram that is
+ * received via a link-layer broadcast but does not specify an IP
+ * multicast or broadcast destination address" - such a frame asks every
+ * host on the link to answer for one of them.  (Linux keeps it unless
+ * net.ipv4.conf.*.drop_unicast_in_l2_multicast is set.) */
+static bool ipv4_link_broadcast_mismatch(const struct glass_netif *nif, const struct pkb *pkb,
+                                         uint32_t dst)
+{
+    const uint8_t *l2 = pkb_l2(pkb); /* none for datagrams we sent ourselves */
+    return l2 && mac_is_multicast(l2) && !ipv4_is_broadcast(nif, dst) && !ip4_is_multicast(dst);
+}
+
+static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
 {
     struct glass_stack *stack = nif->stack;
+    const uint8_t *h = pkb->data;
     uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
     const char *martian = ipv4_martian_source(nif, src, dst);
     if (martian) {
@@ -159,6 +192,12 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const uint8_t *h)
         STAT_INC(stack, ipv4, drop_not_for_us);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s is not for us", ip4s(src).s,
               ip4s(dst).s);
+        return false;
+    }
+    if (ipv4_link_broadcast_mismatch(nif, pkb, dst)) {
+        STAT_INC(stack, ipv4, drop_link_broadcast);
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s came in a link-layer broadcast",
+              ip4s(src).s, ip4s(dst).s);
         return false;
     }
     return true;
@@ -175,6 +214,45 @@ static bool ipv4_is_fragment(struct glass_stack *stack, const uint8_t *h)
     TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: fragment id %u offset %u%s (no reassembly yet)",
           get_be16(h + IPV4_OFF_ID), (unsigned)(frag & IPV4_OFFSET_MASK) * 8,
           (frag & IPV4_FLAG_MF) ? " MF" : "");
+    return true;
+}
+
+/* RFC 791 3.1: is one of the options a source route?  Options are a
+ * type byte, then (except for EOL and NOP) a length byte counting the
+ * whole option.  The walk never reads past the header: it stops at End of
+ * Option List or at a length that does not fit, and the unparseable rest
+ * is ignored like any option we do not understand (RFC 1122 3.2.1.8). */
+static bool ipv4_has_source_route(const uint8_t *h, size_t hlen)
+{
+    size_t i = IPV4_HLEN;
+    while (i < hlen && h[i] != IPV4_OPT_EOL) {
+        if (h[i] == IPV4_OPT_NOP) {
+            i++;
+            continue;
+        }
+        if (hlen - i < 2 || h[i + 1] < 2 || h[i + 1] > hlen - i)
+            return false;
+        if (h[i] == IPV4_OPT_LSRR || h[i] == IPV4_OPT_SSRR)
+            return true;
+        i += h[i + 1];
+    }
+    return false;
+}
+
+/* A source-routed datagram either asks us to forward it (route not yet
+ * complete), which a host need not do (RFC 1122 3.3.5), or wants its
+ * route reversed into our replies (RFC 1122 3.2.1.8c; for an echo it is a
+ * MUST, 3.2.2.6), which needs options on output that glass does not send
+ * yet.  Answering without the route would break that MUST, so - like
+ * Linux's default (accept_source_route=0) and as RFC 7126 4.3/4.4
+ * advise - such datagrams are dropped. */
+static bool ipv4_is_source_routed(struct glass_stack *stack, const uint8_t *h)
+{
+    if (!ipv4_has_source_route(h, ipv4_hlen(h)))
+        return false;
+    STAT_INC(stack, ipv4, drop_source_route);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s carries a source route (not supported)",
+          ip4s(get_addr(h + IPV4_OFF_SRC)).s, ip4s(get_addr(h + IPV4_OFF_DST)).s);
     return true;
 }
 
@@ -222,8 +300,8 @@ void ipv4_input(struct glass_netif *nif, struct pkb *pkb)
     struct glass_stack *stack = nif->stack;
     STAT_INC(stack, ipv4, rx);
     pkb->nif = nif;
-    if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb->data) ||
-        ipv4_is_fragment(stack, pkb->data)) {
+    if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb) ||
+        ipv4_is_fragment(stack, pkb->data) || ipv4_is_source_routed(stack, pkb->data)) {
         pkb_free(stack, pkb);
         return;
     }
@@ -266,6 +344,14 @@ static int ipv4_find_path(struct glass_stack *stack, uint32_t dst, struct ipv4_p
     uint32_t nexthop = ipv4_is_broadcast(r->nif, dst) ? dst : route_nexthop(r, dst);
     *path = (struct ipv4_path){.nif = r->nif, .nexthop = nexthop, .local = false};
     return 0;
+}
+
+size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst)
+{
+    if (netif_find_by_addr(stack, dst))
+        return 0xffff - IPV4_HLEN;
+    const struct route *r = route_lookup(stack, dst);
+    return r && r->nif->mtu > IPV4_HLEN ? r->nif->mtu - IPV4_HLEN : 0;
 }
 
 /* RFC 1122 3.3.4.3: the source is one of our addresses; by default the

@@ -7,6 +7,7 @@
 #define GLASS_IPV4_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct glass_stack;
@@ -42,10 +43,17 @@ struct ipv4_tx {
  * yet), -EADDRNOTAVAIL bad source. */
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx);
 
+/* The most payload ipv4_output can carry to dst in one datagram (there is
+ * no fragmentation yet): the outgoing interface's MTU less the header,
+ * 65515 to ourselves, 0 when there is no route. */
+size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst);
+
 /* Is addr one of the stack's own unicast addresses? */
 bool ipv4_is_local(struct glass_stack *stack, uint32_t addr);
 /* Is addr a broadcast as seen on nif (255.255.255.255 or nif's subnet broadcast)? */
 bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr);
+/* Is addr 255.255.255.255 or the subnet broadcast of any of our interfaces? */
+bool ipv4_is_any_broadcast(struct glass_stack *stack, uint32_t addr);
 /* Deliver datagrams we sent to ourselves (queued by ipv4_output). */
 int ipv4_run_local(struct glass_stack *stack);
 

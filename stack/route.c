@@ -96,17 +96,23 @@ static void route_trace(struct glass_stack *stack, const char *what, const struc
           r->origin == ROUTE_CONNECTED ? " (connected)" : "");
 }
 
-/* 0, -EEXIST or -ENOSPC. */
-static int route_insert(struct glass_stack *stack, const struct route *nr)
+/* 0 or -ENOSPC. */
+static int route_append(struct glass_stack *stack, const struct route *nr)
 {
     struct route_table *t = stack->routes;
-    if (route_find(stack, nr->net, nr->prefix_len, nr->gateway))
-        return -EEXIST;
     if (t->n == ROUTE_MAX)
         return -ENOSPC;
     t->r[t->n++] = *nr;
     route_trace(stack, "add", nr);
     return 0;
+}
+
+/* 0, -EEXIST or -ENOSPC. */
+static int route_insert(struct glass_stack *stack, const struct route *nr)
+{
+    if (route_find(stack, nr->net, nr->prefix_len, nr->gateway))
+        return -EEXIST;
+    return route_append(stack, nr);
 }
 
 static void route_remove_at(struct glass_stack *stack, unsigned i)
@@ -118,16 +124,27 @@ static void route_remove_at(struct glass_stack *stack, unsigned i)
     t->n--;
 }
 
+/* Does nif already have the connected route net/prefix_len? */
+static bool route_connected_exists(const struct glass_stack *stack, uint32_t net,
+                                   unsigned prefix_len, const struct glass_netif *nif)
+{
+    const struct route_table *t = stack->routes;
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->r[i].origin == ROUTE_CONNECTED && t->r[i].nif == nif && t->r[i].net == net &&
+            t->r[i].prefix_len == prefix_len)
+            return true;
+    return false;
+}
+
 int route_add_connected(struct glass_stack *stack, struct glass_netif *nif, uint32_t addr,
                         unsigned prefix_len)
 {
     if (prefix_len > 32)
         return -EINVAL;
     uint32_t mask = ip4_mask(prefix_len);
-    const struct route *old = route_find(stack, addr & mask, prefix_len, 0);
     /* A second address in a subnet the interface already reaches needs no
      * second route. */
-    if (old && old->nif == nif && old->origin == ROUTE_CONNECTED)
+    if (route_connected_exists(stack, addr & mask, prefix_len, nif))
         return 0;
     struct route r = {
         .net = addr & mask,
@@ -138,7 +155,11 @@ int route_add_connected(struct glass_stack *stack, struct glass_netif *nif, uint
         .metric = 0,
         .origin = ROUTE_CONNECTED,
     };
-    return route_insert(stack, &r);
+    /* Appended even when the table has a route with the same key: the
+     * subnet may also be on another interface, or a static route may name
+     * it; neither may keep the link's own route out (Linux, too, appends
+     * its kernel routes).  Lookup prefers the first of equals. */
+    return route_append(stack, &r);
 }
 
 void route_flush_netif(struct glass_stack *stack, struct glass_netif *nif)

@@ -38,6 +38,7 @@
     X(arp, cache_full)         /* no entry made: cache full of static/incomplete */                \
     X(arp, evicted)            /* entries dropped to make room (cache full) */                     \
     X(arp, gratuitous)         /* announcements sent (not in tx_request) */                        \
+    X(arp, drop_no_memory)     /* no entry made: out of memory (entry or its timer) */             \
     X(ipv4, rx)                                                                                    \
     X(ipv4, tx)                                                                                    \
     X(ipv4, delivered)                                                                             \
@@ -48,7 +49,9 @@
     X(ipv4, drop_bad_checksum)                                                                     \
     X(ipv4, drop_bad_source)   /* martian source, RFC 1122 3.2.1.3 */                              \
     X(ipv4, drop_not_for_us)   /* not ours and we do not forward */                                \
+    X(ipv4, drop_link_broadcast) /* unicast IP in a link-layer broadcast, RFC 1122 3.3.6 */        \
     X(ipv4, drop_fragment)     /* fragments: no reassembly yet */                                  \
+    X(ipv4, drop_source_route) /* LSRR/SSRR option: not supported (RFC 7126 4.3/4.4) */            \
     X(ipv4, drop_unknown_proto)                                                                    \
     X(ipv4, drop_no_route)                                                                         \
     X(ipv4, drop_too_big)      /* larger than the MTU, no fragmentation yet */                     \

@@ -895,6 +895,46 @@ START_TEST(test_cache_full_of_waiting_entries_refuses_and_counts)
 }
 END_TEST
 
+/* Found by fuzzing: when the timer heap could not grow (memory limit
+ * reached), the new INCOMPLETE entry was kept without a timer.  It never
+ * asked again nor gave up, so its next hop was black-holed for good and
+ * the packets queued on it were never freed before the stack was.  An
+ * entry that cannot have a timer is not made (RFC 1122 2.3.2.1: entries
+ * time out, requests are retried a bounded number of times). */
+START_TEST(test_rfc1122_2_3_2_1_no_entry_without_a_timer)
+{
+    struct harness h;
+    harness_init(&h);
+    /* Learned entries each hold a pending timer: fill the heap to its
+     * capacity, so the next timer needs it to grow. */
+    unsigned i = 0;
+    while (h.stack->timers.cap == 0 || h.stack->timers.n < h.stack->timers.cap)
+        inject_arp(&h, ARP_OP_REPLY, OTHER_MAC, nth_addr(i++), H_OUR_MAC, A(H_OUR_IP));
+    harness_tx_clear(&h);
+    struct pkb *p = make_datagram(&h, A("10.0.0.5"), 1);
+    /* Room for anything but the heap's growth. */
+    size_t growth = h.stack->timers.cap * sizeof(struct glass_timer *);
+    h.stack->mem_limit = h.stack->mem_in_use + growth - 1;
+    glass_stack_lock(h.stack);
+    ck_assert_int_eq(arp_output(h.nif, A("10.0.0.5"), p), -ENOBUFS);
+    glass_stack_unlock(h.stack);
+    ck_assert_int_eq(lookup(&h, A("10.0.0.5"), NULL), -1);
+    ck_assert_uint_eq(counter(&h, "arp.drop_no_memory"), 1);
+    ck_assert_uint_eq(harness_tx_count(&h), 0);
+
+    /* Memory back: the next packet starts a resolution that asks at once
+     * and has its retry timer running. */
+    h.stack->mem_limit = 0;
+    ck_assert_int_eq(send_to(&h, A("10.0.0.5"), 2), 0);
+    pop_expect_request(&h, A("10.0.0.5"));
+    struct arp_entry_info info;
+    ck_assert_int_eq(lookup(&h, A("10.0.0.5"), &info), 0);
+    ck_assert_int_eq(info.state, ARP_INCOMPLETE);
+    ck_assert_uint_eq(info.expires, glass_clock_now(h.clock) + ARP_RETRY_INTERVAL);
+    harness_fini(&h);
+}
+END_TEST
+
 START_TEST(test_interface_down_flushes_its_entries)
 {
     struct harness h;
@@ -966,6 +1006,7 @@ static Suite *arp_suite(void)
     tcase_add_test(tc, test_cache_full_evicts_the_oldest_learned_entry);
     tcase_add_test(tc, test_cache_full_of_waiting_entries_refuses_and_counts);
     tcase_add_test(tc, test_interface_down_flushes_its_entries);
+    tcase_add_test(tc, test_rfc1122_2_3_2_1_no_entry_without_a_timer);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -152,6 +152,37 @@ START_TEST(test_echo_odd_length_reply_checksum)
 }
 END_TEST
 
+/* RFC 1122 3.2.2.6: an echo reply that would need fragmentation (which
+ * glass does not do) "MUST be truncated to maximum transmission size ...
+ * and sent", not dropped.  Our MTU is 576; the peer's request is larger. */
+START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu)
+{
+    struct harness h;
+    harness_init(&h);
+    harness_learn_peer(&h);
+    ck_assert_int_eq(glass_netif_set_mtu(h.nif, 576), 0);
+    static uint8_t data[1000], f[1100], r[1100];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    size_t n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A(H_OUR_IP), 0xabcd, 9, data,
+                          sizeof data);
+    harness_inject(&h, f, n);
+    ck_assert_uint_eq(harness_tx_count(&h), 1);
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 576);
+    ck_assert_uint_eq(get_be16(IP(r) + 2), 576);
+    ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
+    const uint8_t *m = IP(r) + IPV4_HLEN;
+    ck_assert_uint_eq(m[0], ICMP_ECHO_REPLY);
+    ck_assert_uint_eq(get_be16(m + 4), 0xabcd);
+    ck_assert_uint_eq(get_be16(m + 6), 9);
+    ck_assert_uint_eq(inet_checksum(m, 576 - IPV4_HLEN), 0);
+    ck_assert_mem_eq(m + ICMP_HLEN, data, 576 - IPV4_HLEN - ICMP_HLEN);
+    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_reply"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 0);
+    harness_fini(&h);
+}
+END_TEST
+
 /* RFC 1122 3.2.2.6: echo requests to a broadcast may be ignored; we do. */
 START_TEST(test_rfc1122_3_2_2_6_broadcast_echo_ignored)
 {
@@ -432,7 +463,22 @@ START_TEST(test_rfc1122_3_2_2_no_error_for_broadcast)
     n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), PROTO_UNKNOWN, payload, 8);
     memcpy(f, eth_broadcast_addr, 6); /* unicast IP inside an Ethernet broadcast */
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_unknown_proto"), 3);
+    /* IPv4 already drops that one (RFC 1122 3.3.6), so no error either */
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_link_broadcast"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_unknown_proto"), 2);
+    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 2);
+    ck_assert_uint_eq(harness_tx_count(&h), 0);
+    /* ...and ICMP's own rule holds whoever asks for the error: a datagram
+     * whose frame (l2) was a link-layer broadcast gets none. */
+    struct pkb *p = pkb_from(h.stack, f, n);
+    ck_assert_ptr_nonnull(p);
+    pkb_set_l2(p);
+    pkb_pull(p, ETH_HLEN);
+    pkb_set_l3(p);
+    glass_stack_lock(h.stack);
+    icmp_send_error(h.stack, p, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, 0);
+    glass_stack_unlock(h.stack);
+    pkb_free(h.stack, p);
     ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 3);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     /* the control: the same datagram to our MAC is answered */
@@ -581,6 +627,7 @@ static Suite *icmp_suite(void)
     TCase *echo = tcase_create("echo");
     tcase_add_test(echo, test_rfc792_echo_request_exact_reply);
     tcase_add_test(echo, test_echo_odd_length_reply_checksum);
+    tcase_add_test(echo, test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu);
     tcase_add_test(echo, test_rfc1122_3_2_2_6_broadcast_echo_ignored);
     tcase_add_test(echo, test_short_and_bad_checksum_dropped);
     tcase_add_test(echo, test_unknown_type_counted_no_answer);

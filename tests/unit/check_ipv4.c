@@ -27,6 +27,7 @@ static const char *const ipv4_drops[] = {
     "ipv4.drop_short",      "ipv4.drop_bad_version",  "ipv4.drop_bad_ihl",
     "ipv4.drop_bad_length", "ipv4.drop_bad_checksum", "ipv4.drop_bad_source",
     "ipv4.drop_not_for_us", "ipv4.drop_fragment",     "ipv4.drop_unknown_proto",
+    "ipv4.drop_source_route", "ipv4.drop_link_broadcast",
 };
 
 /* Inject f: it must be dropped under `counter` (and no other reason),
@@ -291,6 +292,34 @@ START_TEST(test_rfc1122_3_3_4_2_weak_host_other_interface)
 }
 END_TEST
 
+/* RFC 1122 3.2.1.3 (d): { <Network-number>, -1 } is never a source, for
+ * any network we know.  Before, only the receiving link's broadcast was
+ * checked: an echo "from" 172.20.0.255 arriving on fake0 was answered,
+ * and the reply broadcast to every host on fake1's link. */
+START_TEST(test_rfc1122_3_2_1_3_other_subnet_broadcast_source_dropped)
+{
+    struct harness h;
+    harness_init(&h);
+    unsigned other_tx = 0;
+    glass_stack_lock(h.stack);
+    struct glass_netif *other = netif_new(h.stack, "fake1", &other_ops, &other_tx);
+    glass_stack_unlock(h.stack);
+    ck_assert_ptr_nonnull(other);
+    ck_assert_int_eq(glass_netif_add_addr(other, A("172.20.0.1"), 24), 0);
+    ck_assert_int_eq(glass_netif_up(other), 0);
+    harness_learn_peer(&h);
+    other_tx = 0;
+    uint8_t f[128];
+    size_t n = echo_frame(f, A("172.20.0.255"), A(H_OUR_IP));
+    harness_inject(&h, f, n);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_bad_source"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 0);
+    ck_assert_uint_eq(harness_tx_count(&h), 0);
+    ck_assert_uint_eq(other_tx, 0);
+    harness_fini(&h);
+}
+END_TEST
+
 /* ---- fragments: no reassembly yet ------------------------------------------ */
 
 START_TEST(test_fragment_dropped)
@@ -349,6 +378,99 @@ START_TEST(test_options_skipped_echo_answered)
     harness_inject(&h, f, n + 28 + m);
     ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
     assert_echo_reply(&h, A(H_OUR_IP));
+    harness_fini(&h);
+}
+END_TEST
+
+/* An echo request from the peer to us whose header carries `olen` bytes
+ * of options `opts` (olen a multiple of 4). */
+static size_t echo_frame_with_options(uint8_t *f, const uint8_t *opts, size_t olen)
+{
+    size_t n = build_eth(f, H_OUR_MAC, H_PEER_MAC, ETH_P_IP);
+    uint8_t icmp[64];
+    size_t m = build_icmp_echo(icmp, ICMP_ECHO_REQUEST, 0x1234, 7, DATA, sizeof DATA - 1);
+    uint8_t *ip = f + n;
+    size_t hlen = IPV4_HLEN + olen;
+    memset(ip, 0, IPV4_HLEN);
+    ip[0] = (uint8_t)(0x40 | hlen / 4);
+    put_be16(ip + 2, (uint16_t)(hlen + m));
+    ip[8] = 64;
+    ip[9] = IPPROTO_ICMP_;
+    put_addr(ip + 12, A(H_PEER_IP));
+    put_addr(ip + 16, A(H_OUR_IP));
+    memcpy(ip + IPV4_HLEN, opts, olen);
+    memcpy(ip + hlen, icmp, m);
+    fix_ipv4_checksum(f);
+    return n + hlen + m;
+}
+
+/* RFC 1122 3.2.2.6: the reply to a source-routed echo MUST carry the
+ * reversed route; glass sends no options yet, so it drops source-routed
+ * datagrams (RFC 7126 4.3/4.4, Linux's default) instead of answering
+ * without the route.  Loose (131) and strict (137), completed routes. */
+START_TEST(test_rfc1122_3_2_2_6_source_routed_echo_dropped)
+{
+    static const uint8_t lsrr[8] = {1, 131, 7, 8, 10, 0, 0, 9};  /* NOP, LSRR ptr past end */
+    static const uint8_t ssrr[8] = {137, 7, 8, 10, 0, 0, 9, 0};  /* SSRR, EOL */
+    uint8_t f[128];
+    size_t n = echo_frame_with_options(f, lsrr, sizeof lsrr);
+    assert_dropped(f, n, "ipv4.drop_source_route");
+    n = echo_frame_with_options(f, ssrr, sizeof ssrr);
+    assert_dropped(f, n, "ipv4.drop_source_route");
+}
+END_TEST
+
+/* RFC 791 3.1 options whose length byte lies (past the header, below 2,
+ * or missing) are never followed past the header: the walk stops, the
+ * rest is ignored (RFC 1122 3.2.1.8) and the echo is answered. */
+START_TEST(test_rfc791_bad_option_lengths_ignored_safely)
+{
+    static const uint8_t cases[][8] = {
+        {7, 40, 4, 0, 0, 0, 0, 0},   /* record route longer than the header */
+        {68, 1, 137, 7, 0, 0, 0, 0}, /* length 1: not an option; SSRR behind it unseen */
+        {68, 0, 0, 0, 0, 0, 0, 0},   /* length 0 would loop forever */
+        {1, 1, 1, 1, 1, 1, 1, 137},  /* SSRR in the last byte: no length byte */
+    };
+    for (size_t i = 0; i < GLASS_ARRAY_SIZE(cases); i++) {
+        struct harness h;
+        harness_init(&h);
+        harness_learn_peer(&h);
+        uint8_t f[128];
+        size_t n = echo_frame_with_options(f, cases[i], sizeof cases[i]);
+        harness_inject(&h, f, n);
+        ck_assert_msg(glass_stat(h.stack, "ipv4.delivered") == 1, "case %zu not delivered", i);
+        ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_source_route"), 0);
+        assert_echo_reply(&h, A(H_OUR_IP));
+        harness_fini(&h);
+    }
+}
+END_TEST
+
+/* RFC 1122 3.3.6: a host SHOULD silently discard a datagram received via
+ * a link-layer broadcast that names no IP broadcast/multicast
+ * destination: not every host on the link should answer for one. */
+START_TEST(test_rfc1122_3_3_6_unicast_datagram_in_link_broadcast_dropped)
+{
+    uint8_t f[128];
+    size_t n = echo_frame(f, A(H_PEER_IP), A(H_OUR_IP));
+    memcpy(f, eth_broadcast_addr, 6);
+    assert_dropped(f, n, "ipv4.drop_link_broadcast");
+}
+END_TEST
+
+/* ...while an IP broadcast in a link broadcast still goes up (here to
+ * ICMP, which ignores broadcast echoes, RFC 1122 3.2.2.6). */
+START_TEST(test_rfc1122_3_3_6_broadcast_datagram_in_link_broadcast_delivered)
+{
+    struct harness h;
+    harness_init(&h);
+    uint8_t f[128];
+    size_t n = echo_frame(f, A(H_PEER_IP), A("10.0.0.255"));
+    memcpy(f, eth_broadcast_addr, 6);
+    harness_inject(&h, f, n);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_link_broadcast"), 0);
+    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_broadcast_echo"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -551,10 +673,15 @@ static Suite *ipv4_suite(void)
     tcase_add_test(in, test_not_for_us_dropped);
     tcase_add_test(in, test_second_address_is_ours);
     tcase_add_test(in, test_rfc1122_3_3_4_2_weak_host_other_interface);
+    tcase_add_test(in, test_rfc1122_3_2_1_3_other_subnet_broadcast_source_dropped);
     tcase_add_test(in, test_fragment_dropped);
     tcase_add_test(in, test_df_datagram_is_not_a_fragment);
     tcase_add_test(in, test_options_skipped_echo_answered);
     tcase_add_test(in, test_ethernet_padding_trimmed);
+    tcase_add_test(in, test_rfc1122_3_2_2_6_source_routed_echo_dropped);
+    tcase_add_test(in, test_rfc791_bad_option_lengths_ignored_safely);
+    tcase_add_test(in, test_rfc1122_3_3_6_unicast_datagram_in_link_broadcast_dropped);
+    tcase_add_test(in, test_rfc1122_3_3_6_broadcast_datagram_in_link_broadcast_delivered);
     suite_add_tcase(s, in);
     TCase *out = tcase_create("output");
     tcase_add_test(out, test_output_header_fields);

@@ -2,6 +2,8 @@
  * queues, accounting. */
 #include "harness.h"
 
+#include <stdlib.h>
+
 #include "mem.h"
 
 static struct glass_stack *new_stack(struct glass_clock **c)

@@ -249,6 +249,53 @@ START_TEST(test_connected_route_per_subnet)
 }
 END_TEST
 
+static int quiet_transmit(struct glass_netif *nif, struct pkb *pkb)
+{
+    return 0;
+}
+
+static const struct glass_netif_ops quiet_ops = {.kind = "fake", .transmit = quiet_transmit};
+
+/* The same subnet on two interfaces: each gets its connected route (the
+ * address is not refused with EEXIST), the first wins while it is up and
+ * the second takes over when it goes down (RFC 1812 5.2.4.3 considers
+ * only usable routes). */
+START_TEST(test_same_subnet_on_two_interfaces_both_connected)
+{
+    struct harness h;
+    harness_init(&h);
+    glass_stack_lock(h.stack);
+    struct glass_netif *other = netif_new(h.stack, "fake1", &quiet_ops, NULL);
+    glass_stack_unlock(h.stack);
+    ck_assert_ptr_nonnull(other);
+    ck_assert_int_eq(glass_netif_add_addr(other, A("10.0.0.3"), 24), 0);
+    ck_assert_int_eq(glass_netif_up(other), 0);
+    const struct route *r = route_at(h.stack, 2);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_eq(r->nif, other);
+    ck_assert_int_eq(r->origin, ROUTE_CONNECTED);
+    ck_assert_ptr_eq(lookup(&h, "10.0.0.9")->nif, h.nif);
+    ck_assert_int_eq(glass_netif_down(h.nif), 0);
+    ck_assert_ptr_eq(lookup(&h, "10.0.0.9")->nif, other);
+    harness_fini(&h);
+}
+END_TEST
+
+/* A static on-link route to a subnet does not keep a later address in
+ * that subnet from getting its connected route. */
+START_TEST(test_static_route_does_not_block_connected)
+{
+    struct harness h;
+    harness_init(&h);
+    ck_assert_int_eq(glass_route_add(h.stack, A("192.168.9.0"), 24, 0, h.nif, 5), 0);
+    ck_assert_int_eq(glass_netif_add_addr(h.nif, A("192.168.9.2"), 24), 0);
+    const struct route *r = lookup(&h, "192.168.9.7");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->origin, ROUTE_CONNECTED);
+    harness_fini(&h);
+}
+END_TEST
+
 START_TEST(test_flush_netif_removes_its_routes)
 {
     struct harness h;
@@ -279,6 +326,8 @@ static Suite *route_suite(void)
     tcase_add_test(tc, test_table_full_enospc);
     tcase_add_test(tc, test_connected_route_per_subnet);
     tcase_add_test(tc, test_flush_netif_removes_its_routes);
+    tcase_add_test(tc, test_same_subnet_on_two_interfaces_both_connected);
+    tcase_add_test(tc, test_static_route_does_not_block_connected);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,6 +2,8 @@
  * stacks side by side, counters by name and trace switches. */
 #include "harness.h"
 
+#include <stdlib.h>
+
 #include <errno.h>
 #include <pthread.h>
 
