@@ -403,6 +403,26 @@ bad:
     return -1;
 }
 
+/* ---- port numbers ---------------------------------------------------------- */
+
+int glass_app_parse_port(const char *s, unsigned *port)
+{
+    unsigned long v = 0;
+    if (*s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > 65535)
+            return -1;
+    }
+    if (v == 0)
+        return -1;
+    *port = (unsigned)v;
+    return 0;
+}
+
 /* ---- --trace LIST ---------------------------------------------------------- */
 
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen)

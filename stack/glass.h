@@ -173,6 +173,17 @@ void glass_stats_print(const struct glass_stack *stack, FILE *out);
  * (glass_stack_start), drive the stack themselves while they wait.
  * Timeouts (SO_RCVTIMEO/SO_SNDTIMEO, glass_poll) run on the stack's clock,
  * so on a virtual clock they are deterministic.
+ *
+ * Where glass differs from Linux, on purpose:
+ *  - glass_close() from another thread wakes every call blocked on that
+ *    socket; they return -1 with errno EBADF (Linux leaves them blocked).
+ *  - glass never raises SIGPIPE: a send after shutdown(SHUT_WR) fails with
+ *    EPIPE as if MSG_NOSIGNAL were always given.
+ *  - Wait on glass descriptors with glass_poll(), not poll(2): the eventfd
+ *    behind a descriptor only says "something changed".
+ *  - Descriptors are always close-on-exec; at most GLASS_MAX_SOCKETS (1024)
+ *    per stack (EMFILE).  glass_stack_free() closes sockets left open; no
+ *    call may be in progress on them then.
  */
 int glass_socket(struct glass_stack *stack, int domain, int type, int protocol);
 int glass_bind(int fd, const struct sockaddr *addr, socklen_t addrlen);
@@ -220,6 +231,82 @@ void glass_icmp_set_listener(struct glass_stack *stack, glass_icmp_listener fn, 
  * Takes the stack lock.  -1 with errno ENETUNREACH, EMSGSIZE, ENOBUFS. */
 int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
                          const void *data, size_t len, unsigned ttl);
+
+/* ---- name resolution ---------------------------------------------------- */
+
+/*
+ * A DNS stub resolver (RFC 1035, RFC 1034 5.3.1) built only on the socket
+ * API above: one question over UDP to `server` port 53 from a random
+ * ephemeral port with a random id, retried (3 tries by default, waiting
+ * 1 s, then 2 s, then 4 s on the stack's clock).  Replies that do not come
+ * from the server's address and port, that do not parse, or whose id or
+ * question differ from ours are ignored and the wait goes on (RFC 5452).
+ * A truncated answer (TC) needs TCP, which glass does not have yet: that
+ * is reported as GLASS_RESOLVE_TRUNCATED, and opts->tcp as
+ * GLASS_RESOLVE_NOTCP, rather than pretending.
+ * The calls block (driving the stack when it has no thread of its own);
+ * they allocate with malloc, not from the stack's accounted memory.
+ */
+enum glass_resolve_err {
+    GLASS_RESOLVE_OK = 0,        /* NOERROR (the answer may still be empty) */
+    GLASS_RESOLVE_NXDOMAIN,      /* the name does not exist (RCODE 3) */
+    GLASS_RESOLVE_NODATA,        /* the name exists, but has no such record */
+    GLASS_RESOLVE_SERVFAIL,      /* RCODE 2 */
+    GLASS_RESOLVE_REFUSED,       /* RCODE 5 */
+    GLASS_RESOLVE_SERVER_ERROR,  /* another RCODE (FORMERR, NOTIMP, ...) */
+    GLASS_RESOLVE_TIMEOUT,       /* no usable reply after every try */
+    GLASS_RESOLVE_UNREACHABLE,   /* ICMP: port/host/net unreachable */
+    GLASS_RESOLVE_BAD_REPLY,     /* only malformed or mismatched replies came */
+    GLASS_RESOLVE_TRUNCATED,     /* TC set: needs TCP, not available yet */
+    GLASS_RESOLVE_NOTCP,         /* TCP asked for: not available yet */
+    GLASS_RESOLVE_BAD_NAME,      /* not a valid domain name */
+    GLASS_RESOLVE_CNAME_LOOP,    /* a CNAME chain too long or circular */
+    GLASS_RESOLVE_SYSTEM,        /* a socket call failed: see errno */
+};
+/* One line for humans, e.g. "answer truncated and TCP is not available yet". */
+const char *glass_resolve_strerror(int err);
+
+#define GLASS_DNS_STRLEN 1024        /* a name or rdata in presentation form */
+#define GLASS_DNS_MAX_RECORDS 32
+
+struct glass_dns_record {
+    char name[GLASS_DNS_STRLEN];     /* owner name, absolute ("www.example.com.") */
+    uint16_t type;                   /* 1 A, 5 CNAME, 15 MX, 16 TXT, 28 AAAA, ... */
+    uint16_t rclass;                 /* 1 IN */
+    uint32_t ttl;
+    uint32_t addr;                   /* A: the address, network byte order */
+    char data[GLASS_DNS_STRLEN];     /* rdata as dig shows it: "10.0.0.5",
+                                      * "10 mail.example.com.", "\"text\"" */
+};
+
+struct glass_dns_answer {
+    unsigned rcode;                  /* RFC 1035 4.1.1 RCODE of the reply */
+    uint16_t flags;                  /* the reply's header flags */
+    unsigned nrecords;               /* answer records kept */
+    struct glass_dns_record records[GLASS_DNS_MAX_RECORDS];
+    unsigned ignored;                /* replies ignored (wrong source/id/question, malformed) */
+    unsigned tries;                  /* queries sent */
+    glass_time_t query_time;         /* from the last query to its answer, stack clock */
+};
+
+struct glass_resolve_opts {
+    uint16_t qtype;                  /* 0: A */
+    unsigned tries;                  /* 0: 3 */
+    unsigned timeout_ms;             /* first wait, doubled per try; 0: 1000 */
+    uint16_t port;                   /* 0: 53 */
+    int tcp;                         /* ask over TCP (not available yet) */
+};
+
+/* Ask `server` (network byte order) about `name`; opts may be NULL.
+ * Returns GLASS_RESOLVE_OK or an error; out is filled whenever a reply was
+ * accepted (so an NXDOMAIN answer still shows its rcode). */
+int glass_resolve(struct glass_stack *stack, const char *name, uint32_t server,
+                  struct glass_dns_answer *out, const struct glass_resolve_opts *opts);
+/* A dotted quad is returned as is; a name is looked up (A), following a
+ * CNAME chain (at most 8 links, re-asking for a chain's end when the
+ * server gave no address for it).  *addr in network byte order. */
+int glass_resolve_ipv4(struct glass_stack *stack, const char *name, uint32_t server,
+                       uint32_t *addr);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 #include "pkb.h"
 #include "stack.h"
 #include "trace.h"
+#include "udp.h"
 #include "util.h"
 
 /* RFC 792: how much of the offending datagram an error quotes beyond its
@@ -222,7 +223,15 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
     if (qlen < IPV4_HLEN || (q[0] >> 4) != 4)
         return;
     size_t qhlen = (size_t)(q[0] & 0x0f) * 4;
-    if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN || q[9] != IPPROTO_ICMP_)
+    if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN)
+        return;
+    /* RFC 1122 3.2.2.1/4.1.3.3: the transport named in the quote hears of
+     * the error; the 8 quoted bytes hold the UDP ports. */
+    if (q[9] == IPPROTO_UDP_) {
+        udp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
+        return;
+    }
+    if (q[9] != IPPROTO_ICMP_)
         return;
     const uint8_t *qicmp = q + qhlen;
     if (qicmp[0] != ICMP_ECHO_REQUEST || !ipv4_is_local(stack, get_addr(q + 12)))

@@ -27,6 +27,7 @@
 #include "route.h"
 #include "stack.h"
 #include "trace.h"
+#include "udp.h"
 #include "util.h"
 
 /* Datagrams to ourselves waiting for the next poll (ping 10.0.0.2). */
@@ -285,10 +286,13 @@ static void ipv4_deliver(struct glass_netif *nif, struct pkb *pkb)
         STAT_INC(stack, ipv4, delivered);
         icmp_input(nif, pkb);
         return;
-    /* The UDP and TCP issues add their input functions here:
-     *   case IPPROTO_UDP_: STAT_INC(stack, ipv4, delivered); udp_input(nif, pkb); return;
+    case IPPROTO_UDP_:
+        STAT_INC(stack, ipv4, delivered);
+        udp_input(nif, pkb);
+        return;
+    /* The TCP issue adds its input function here:
      *   case IPPROTO_TCP_: STAT_INC(stack, ipv4, delivered); tcp_input(nif, pkb); return;
-     * Until then they are answered like any protocol we do not speak. */
+     * Until then it is answered like any protocol we do not speak. */
     default:
         ipv4_unknown_proto(stack, pkb, proto);
         return;
@@ -362,6 +366,16 @@ static uint32_t ipv4_source_for(const struct glass_netif *nif, uint32_t nexthop)
         if ((nexthop & nif->addrs[i].mask) == (nif->addrs[i].addr & nif->addrs[i].mask))
             return nif->addrs[i].addr;
     return nif->naddrs ? nif->addrs[0].addr : 0;
+}
+
+int ipv4_select_source(struct glass_stack *stack, uint32_t dst, uint32_t *src)
+{
+    struct ipv4_path path;
+    int rc = ipv4_find_path(stack, dst, &path);
+    if (rc < 0)
+        return rc;
+    *src = path.local ? dst : ipv4_source_for(path.nif, path.nexthop);
+    return *src ? 0 : -EADDRNOTAVAIL;
 }
 
 /* RFC 791 3.1: a 20-byte header, no options. */

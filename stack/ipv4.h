@@ -48,6 +48,11 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
  * 65515 to ourselves, 0 when there is no route. */
 size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst);
 
+/* The source address ipv4_output would choose for dst (RFC 1122 3.3.4.3),
+ * for transports whose checksum covers it (UDP, TCP pseudo header).
+ * 0, -ENETUNREACH (no route) or -EADDRNOTAVAIL (interface without address). */
+int ipv4_select_source(struct glass_stack *stack, uint32_t dst, uint32_t *src);
+
 /* Is addr one of the stack's own unicast addresses? */
 bool ipv4_is_local(struct glass_stack *stack, uint32_t addr);
 /* Is addr a broadcast as seen on nif (255.255.255.255 or nif's subnet broadcast)? */

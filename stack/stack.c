@@ -23,6 +23,7 @@
 #include "mem.h"
 #include "netif.h"
 #include "route.h"
+#include "socket.h"
 
 #define STACK_MAX_POLL_FDS 64
 
@@ -41,6 +42,7 @@ struct glass_stack *glass_stack_new(struct glass_clock *clock)
     s->trace_out = stderr;
     s->next_ifindex = 1;
     s->ipv4_next_id = 1;
+    sock_stack_init(s);
     if (route_init(s) < 0 || arp_init(s) < 0 || icmp_init(s) < 0)
         goto fail;
     return s;
@@ -56,6 +58,8 @@ int glass_stack_free(struct glass_stack *s)
         return 0;
     glass_stack_stop(s);
     glass_capture_close(s);
+    /* Sockets still open are closed: their queues hold packets. */
+    sock_stack_destroy(s);
     /* Protocol state first: queued packets point at interfaces. */
     if (s->arp)
         arp_destroy(s);
@@ -169,6 +173,21 @@ static int stack_wait_ms(struct glass_stack *s, int timeout_ms)
     if (timeout_ms < 0 || ms < (glass_time_t)timeout_ms)
         return ms > 1000000 ? 1000000 : (int)ms;
     return timeout_ms;
+}
+
+int stack_pollfds(struct glass_stack *s, struct pollfd *pfd, int max, int timeout_ms,
+                  int *wait_ms)
+{
+    int n = 0;
+    glass_stack_lock(s);
+    *wait_ms = stack_run_ready(s) ? 0 : stack_wait_ms(s, timeout_ms);
+    if (n < max)
+        pfd[n++] = (struct pollfd){.fd = s->wake_fd, .events = POLLIN};
+    for (struct glass_netif *nif = s->netifs; nif && n < max; nif = nif->next)
+        if (netif_has_fd(nif))
+            pfd[n++] = (struct pollfd){.fd = nif->ops->fd(nif), .events = POLLIN};
+    glass_stack_unlock(s);
+    return n;
 }
 
 static void drain_wake(struct glass_stack *s)

@@ -8,6 +8,7 @@
 #ifndef GLASS_STACK_H
 #define GLASS_STACK_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct route_table;
 struct arp_cache;
 struct icmp_state;
 struct capture;
+struct glass_sock;
 
 struct glass_stack {
     pthread_mutex_t lock;
@@ -45,6 +47,13 @@ struct glass_stack {
     uint16_t ipv4_next_id;      /* IPv4 identification counter */
     struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
 
+    /* sockets (socket.c): every open socket of this stack */
+    struct glass_sock *socks;
+    unsigned nsocks;
+    unsigned max_socks;         /* EMFILE beyond (GLASS_MAX_SOCKETS) */
+    uint16_t port_lo, port_hi;  /* ephemeral range, like ip_local_port_range */
+    uint64_t port_rng;          /* PRNG state for the ephemeral port start */
+
     /* observability */
     struct glass_stats stats;
     unsigned trace_mask;
@@ -57,5 +66,12 @@ struct glass_stack {
     bool thread_running;
     volatile bool thread_stop;
 };
+
+/* For glass_poll (sock_wait.c), which drives a stack without a thread of
+ * its own while it waits: the descriptors glass_stack_poll would wait on
+ * (wake fd first), at most max of them, and how long it may sleep given
+ * the caller's limit (-1 = none).  Returns the number of entries. */
+int stack_pollfds(struct glass_stack *stack, struct pollfd *pfd, int max, int timeout_ms,
+                  int *wait_ms);
 
 #endif

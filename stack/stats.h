@@ -72,6 +72,21 @@
     X(icmp, tx_dest_unreach)                                                                       \
     X(icmp, error_suppressed)  /* an error RFC 1122 3.2.2 forbids us to send */                    \
     X(icmp, rate_limited)                                                                          \
+    X(udp, rx)                 /* datagrams that reached udp_input */                              \
+    X(udp, tx)                                                                                     \
+    X(udp, delivered)          /* queued to a socket (a broadcast may count several) */            \
+    X(udp, drop_short)         /* shorter than the 8-byte header */                                \
+    X(udp, drop_bad_length)    /* length field disagrees with the IP payload */                    \
+    X(udp, drop_bad_checksum)                                                                      \
+    X(udp, no_port)            /* no socket for the port (port unreachable sent) */                \
+    X(udp, rcvbuf_errors)      /* dropped: socket receive queue full (SO_RCVBUF) */                \
+    X(udp, drop_no_memory)                                                                         \
+    X(udp, icmp_errors)        /* ICMP errors reported to a socket (so_error) */                   \
+    X(socket, opened)                                                                              \
+    X(socket, closed)          /* by glass_close or at stack teardown */                           \
+    X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \
+    X(socket, blocked)         /* calls that had to wait */                                        \
+    X(socket, timeouts)        /* waits ended by SO_RCVTIMEO/SO_SNDTIMEO */                        \
     X(mem, alloc_failed)
 
 struct glass_stats {

@@ -108,6 +108,26 @@ static void ck_mac(const uint8_t *got, const char *want)
 
 /* DESIGN.md: with no flags an app is tap:tap0,10.0.0.2/24 via 10.0.0.1,
  * so `ip netns exec NAME glassd` works in the lab namespace. */
+/* Ports are 1..65535 in decimal, nothing else (glass-echo --port, glass-nc). */
+START_TEST(test_port_parse)
+{
+    unsigned port = 0;
+    ck_assert_int_eq(glass_app_parse_port("7", &port), 0);
+    ck_assert_uint_eq(port, 7);
+    ck_assert_int_eq(glass_app_parse_port("65535", &port), 0);
+    ck_assert_uint_eq(port, 65535);
+    port = 42;
+    ck_assert_int_eq(glass_app_parse_port("0", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port("65536", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port("", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port("-1", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port("80x", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port(" 80", &port), -1);
+    ck_assert_int_eq(glass_app_parse_port("99999999999999999999", &port), -1);
+    ck_assert_uint_eq(port, 42); /* untouched on failure */
+}
+END_TEST
+
 START_TEST(test_defaults)
 {
     ck_assert_int_eq(parse(NULL), GLASS_APP_RUN);
@@ -789,6 +809,7 @@ static Suite *cli_suite(void)
     TCase *tc = tcase_create("parse");
 
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_port_parse);
     tcase_add_test(tc, test_if_every_option);
     tcase_add_test(tc, test_if_settings_in_any_order);
     tcase_add_test(tc, test_if_without_address);
