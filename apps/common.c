@@ -423,6 +423,19 @@ int glass_app_parse_port(const char *s, unsigned *port)
     return 0;
 }
 
+int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen)
+{
+    uint32_t a;
+    if (ip4_parse(arg, &a) == 0 && !ip4_is_zeronet(a) && !ip4_is_multicast(a) &&
+        !ip4_is_limited_broadcast(a)) {
+        *dns = a;
+        return 0;
+    }
+    set_err(err, errlen, "--dns '%s': bad address, expected the IPv4 address of a DNS server",
+            arg);
+    return -1;
+}
+
 /* ---- --trace LIST ---------------------------------------------------------- */
 
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen)

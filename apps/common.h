@@ -131,6 +131,8 @@ int glass_app_parse_route(const char *spec, struct glass_route_spec *out, char *
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen);
 /* A decimal port number 1..65535 and nothing else: 0, or -1. */
 int glass_app_parse_port(const char *s, unsigned *port);
+/* --dns ADDR: a unicast IPv4 address of a DNS server: 0, or -1 with err set. */
+int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen);
 /* Is addr on the subnet of one of the --if addresses? */
 bool glass_app_on_link(const struct glass_app_opts *opts, uint32_t addr);
 /* Install the default route?  True when --gw is on a configured subnet; an

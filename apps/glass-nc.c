@@ -130,12 +130,7 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         nc->numeric = true;
         return 0;
     case KEY_DNS:
-        if (ip4_parse(arg, &nc->dns) == 0 && !ip4_is_zeronet(nc->dns) &&
-            !ip4_is_multicast(nc->dns) && !ip4_is_limited_broadcast(nc->dns))
-            return 0;
-        snprintf(err, errlen, "--dns '%s': bad address, expected the IPv4 address of a DNS "
-                 "server", arg);
-        return -1;
+        return glass_app_parse_dns(arg, &nc->dns, err, errlen);
     case KEY_PORT:
         if (glass_app_parse_port(arg, &nc->pflag) == 0)
             return 0;

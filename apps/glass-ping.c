@@ -48,6 +48,8 @@
 struct ping {
     /* what the user asked for */
     uint32_t dst;
+    const char *name;                /* DEST when it is a host name */
+    uint32_t dns;                    /* --dns server; 0: the gateway */
     unsigned long count;             /* 0: until interrupted */
     glass_time_t interval;           /* microseconds between requests */
     size_t size;                     /* echo data bytes (-s) */
@@ -79,7 +81,14 @@ static void on_signal(int sig)
 
 /* ---- options ------------------------------------------------------------ */
 
-enum { KEY_COUNT = 'c', KEY_INTERVAL = 'i', KEY_SIZE = 's', KEY_TIMEOUT = 'W', KEY_QUIET = 'q' };
+enum {
+    KEY_COUNT = 'c',
+    KEY_INTERVAL = 'i',
+    KEY_SIZE = 's',
+    KEY_TIMEOUT = 'W',
+    KEY_QUIET = 'q',
+    KEY_DNS = GLASS_APP_KEY_APP
+};
 
 static const struct glass_app_option ping_options[] = {
     {"count", KEY_COUNT, "COUNT", "stop after sending COUNT requests (and their replies)"},
@@ -88,6 +97,7 @@ static const struct glass_app_option ping_options[] = {
     {"timeout", KEY_TIMEOUT, "TIMEOUT",
      "with -c: after the last request wait up to TIMEOUT\nseconds for replies (default 10)"},
     {"quiet", KEY_QUIET, NULL, "print only the first line and the summary"},
+    {"dns", KEY_DNS, "ADDR", "DNS server for a DEST name (default: the --gw gateway)"},
     {0},
 };
 
@@ -156,13 +166,16 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
     case KEY_QUIET:
         p->quiet = true;
         return 0;
+    case KEY_DNS:
+        return glass_app_parse_dns(arg, &p->dns, err, errlen);
     }
     snprintf(err, errlen, "internal error: option %d not handled", key);
     return -1;
 }
 
 static const char ping_notes[] =
-    "DEST is a dotted IPv4 address (name resolution comes with a later issue).\n"
+    "DEST is a dotted IPv4 address or a host name, looked up (A) with the glass\n"
+    "resolver from the --dns server (default: the gateway).\n"
     "Exit status: 0 when at least one reply came back, 1 when none did,\n"
     "2 on a usage error.  With --pcap -, the report goes to stderr so the\n"
     "capture alone flows through stdout.\n";
@@ -177,8 +190,7 @@ static int parse_dest(const struct glass_app *app, const struct glass_app_opts *
         glass_app_usage_error(app, "extra operand '%s' after DEST '%s' (see --help)",
                               opts->argv[1], opts->argv[0]);
     if (ip4_parse(opts->argv[0], dst) < 0)
-        glass_app_usage_error(app, "'%s': not an IPv4 address (name resolution comes with "
-                              "the DNS issue)", opts->argv[0]);
+        return 1; /* a host name: resolved once the stack is up */
     if (ip4_is_zeronet(*dst) || ip4_is_multicast(*dst) || ip4_is_limited_broadcast(*dst))
         glass_app_usage_error(app, "%s: not a unicast address, expected a host to ping",
                               opts->argv[0]);
@@ -520,7 +532,8 @@ int main(int argc, char **argv)
     p.size = PING_DEFAULT_SIZE;
     p.linger = 10 * GLASS_USEC_PER_SEC;
     glass_app_parse_or_exit(&app, argc, argv, &opts);
-    parse_dest(&app, &opts, &p.dst);
+    if (parse_dest(&app, &opts, &p.dst) == 1)
+        p.name = opts.argv[0];
     /* The capture owns stdout with --pcap -: the report moves to stderr. */
     p.out = opts.pcap && strcmp(opts.pcap, "-") == 0 ? stderr : stdout;
     setvbuf(p.out, NULL, _IOLBF, 0);
@@ -540,9 +553,19 @@ int main(int argc, char **argv)
         free(p.data);
         return 1;
     }
+    if (p.name) {
+        /* Like ping's getaddrinfo: an A record through the glass resolver. */
+        int r = glass_resolve_ipv4(p.stack, p.name, p.dns ? p.dns : opts.gw, &p.dst);
+        if (r != 0) {
+            fprintf(stderr, "glass-ping: %s: %s\n", p.name, glass_resolve_strerror(r));
+            glass_app_shut_down(p.stack);
+            free(p.data);
+            return 2;
+        }
+    }
     glass_icmp_set_listener(p.stack, on_icmp, &p);
-    fprintf(p.out, "PING %s (%s) %zu(%zu) bytes of data.\n", ip4s(p.dst).s, ip4s(p.dst).s,
-            p.size, p.size + 28);
+    fprintf(p.out, "PING %s (%s) %zu(%zu) bytes of data.\n", p.name ? p.name : ip4s(p.dst).s,
+            ip4s(p.dst).s, p.size, p.size + 28);
 
     status = run(&p) < 0 ? 1 : 0;
     print_summary(&p);

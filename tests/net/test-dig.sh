@@ -29,6 +29,7 @@ ip netns exec "$NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --user=ro
     --pid-file="$OUT/dnsmasq.pid" --no-resolv --no-hosts --port=53 \
     --listen-address="$GLASS_KERNEL_ADDR" --bind-interfaces --local=/glass.test/ \
     --host-record=host.glass.test,10.0.0.60 \
+    --host-record=kernel.glass.test,10.0.0.1 \
     --address=/a.glass.test/10.0.0.50 \
     --cname=www.glass.test,alias.glass.test \
     --cname=alias.glass.test,host.glass.test \
@@ -143,6 +144,18 @@ run_dig usage2 a..glass.test
 expect_eq "bad name: exit status" "$rc" 2
 run_dig usage3 -t SOA glass.test
 expect_eq "unsupported type: exit status" "$rc" 2
+
+# glass-ping takes a host name too: the resolver asks the gateway (dnsmasq).
+rc=0
+in_ns timeout 60 "$GLASS_PING" -c 1 -W 5 kernel.glass.test >"$OUT/ping-name.out" 2>"$OUT/ping-name.err" </dev/null || rc=$?
+note "\$ glass-ping -c 1 kernel.glass.test   (exit $rc)"
+sed 's/^/    /' "$OUT/ping-name.out" "$OUT/ping-name.err"
+expect_eq "glass-ping by name: exit status" "$rc" 0
+has "glass-ping by name: resolved to 10.0.0.1" ping-name '^PING kernel.glass.test \(10\.0\.0\.1\)'
+rc=0
+in_ns timeout 60 "$GLASS_PING" -c 1 nope.glass.test >"$OUT/ping-nx.out" 2>"$OUT/ping-nx.err" </dev/null || rc=$?
+expect_eq "glass-ping unknown name: exit status 2" "$rc" 2
+has "glass-ping unknown name: says why" ping-nx 'nope.glass.test: '
 
 stop_dnsmasq
 net_done
