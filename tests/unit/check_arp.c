@@ -24,14 +24,6 @@ static const uint8_t OTHER_MAC[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77};
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint64_t counter(struct harness *h, const char *name)
-{
-    errno = 0;
-    uint64_t v = glass_stat(h->stack, name);
-    ck_assert_msg(errno == 0, "no counter named %s", name);
-    return v;
-}
-
 /* The 42 bytes an ARP frame from us must have, written field by field
  * from RFC 826 (independently of the code under test and the harness). */
 static void expected_arp(uint8_t *e, const uint8_t eth_dst[6], uint16_t op, const uint8_t sha[6],

@@ -23,21 +23,6 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static uint64_t counter(struct harness *h, const char *name)
-{
-    errno = 0;
-    uint64_t v = glass_stat(h->stack, name);
-    ck_assert_msg(errno == 0, "no counter named %s", name);
-    return v;
-}
-
-static struct sockaddr_in sin_of(const char *ip, uint16_t port)
-{
-    struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(port)};
-    s.sin_addr.s_addr = A(ip);
-    return s;
-}
-
 #define SA(s) ((const struct sockaddr *)&(s))
 
 /* -1 with exactly this errno. */

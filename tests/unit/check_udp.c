@@ -77,21 +77,6 @@ static size_t udp_frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, 
     return build_ipv4_frame(f, src, dst, IPPROTO_UDP_, u, UDP_HLEN + len);
 }
 
-static uint64_t counter(struct harness *h, const char *name)
-{
-    errno = 0;
-    uint64_t v = glass_stat(h->stack, name);
-    ck_assert_msg(errno == 0, "no counter named %s", name);
-    return v;
-}
-
-static struct sockaddr_in sin_of(const char *ip, uint16_t port)
-{
-    struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(port)};
-    s.sin_addr.s_addr = A(ip);
-    return s;
-}
-
 static int udp_bound(struct glass_stack *s, const char *ip, uint16_t port)
 {
     int fd = glass_socket(s, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);

@@ -1,6 +1,8 @@
 /* harness.c - see harness.h. */
 #include "harness.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +214,21 @@ void fix_ipv4_checksum(uint8_t *frame)
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
     put_be16(ip + 10, 0);
     put_be16(ip + 10, inet_checksum(ip, ihl));
+}
+
+uint64_t counter(struct harness *h, const char *name)
+{
+    errno = 0;
+    uint64_t v = glass_stat(h->stack, name);
+    ck_assert_msg(errno == 0, "no counter named %s", name);
+    return v;
+}
+
+struct sockaddr_in sin_of(const char *ip, uint16_t port)
+{
+    struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(port)};
+    s.sin_addr.s_addr = A(ip);
+    return s;
 }
 
 int harness_run_suite(Suite *s)

@@ -8,6 +8,7 @@
 #define GLASS_TEST_HARNESS_H
 
 #include <check.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,6 +62,11 @@ size_t build_ipv4_frame(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 size_t build_icmp_echo(uint8_t *buf, uint8_t type, uint16_t id, uint16_t seq, const void *data,
                        size_t len);
 void fix_ipv4_checksum(uint8_t *frame);
+
+/* A counter by name; fails the test when no counter has that name. */
+uint64_t counter(struct harness *h, const char *name);
+/* An AF_INET socket address for "a.b.c.d" and a host-order port. */
+struct sockaddr_in sin_of(const char *ip, uint16_t port);
 
 /* Run a Check suite; the main() of every unit test binary. */
 int harness_run_suite(Suite *s);
