@@ -213,6 +213,34 @@ int glass_poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
 /* Is fd a glass socket? */
 int glass_is_socket(int fd);
 
+/* ---- TCP configuration ------------------------------------------------ */
+
+/*
+ * Per-stack TCP settings (like Linux's net.ipv4.tcp_* sysctls).  Read the
+ * current values, change what you need, set them back; new connections
+ * use them.  Times are microseconds.
+ */
+struct glass_tcp_config {
+    glass_time_t msl;            /* Maximum Segment Lifetime; TIME-WAIT lasts 2*MSL (30 s) */
+    glass_time_t rto_initial;    /* RFC 6298 2.1: before any RTT sample (1 s) */
+    glass_time_t rto_min;        /* RFC 6298 2.4 floor; Linux uses 200 ms (200 ms) */
+    glass_time_t rto_max;        /* RFC 6298 2.5 ceiling (120 s) */
+    glass_time_t delack_max;     /* RFC 1122 4.2.3.2: delayed ACK at most (200 ms) */
+    unsigned syn_retries;        /* SYN retransmissions before ETIMEDOUT (6) */
+    unsigned synack_retries;     /* SYN-ACK retransmissions before giving up (5) */
+    unsigned retries;            /* data/FIN retransmissions before ETIMEDOUT (15) */
+    unsigned initial_window;     /* segments, RFC 6928 (10) */
+    unsigned challenge_ack_limit; /* RFC 5961 7: per second, per stack (1000) */
+    glass_time_t keepidle;       /* SO_KEEPALIVE defaults: idle before probing (7200 s) */
+    glass_time_t keepintvl;      /* between probes (75 s) */
+    unsigned keepcnt;            /* unanswered probes before ETIMEDOUT (9) */
+    unsigned max_tcbs;           /* control blocks per stack, TIME-WAIT included (4096) */
+    char cc[16];                 /* congestion control of new connections ("newreno") */
+};
+void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);
+/* -1/EINVAL for a value out of range or an unknown cc name. */
+int glass_tcp_config_set(struct glass_stack *stack, const struct glass_tcp_config *cfg);
+
 /* ---- ICMP echo (for glass-ping) ------------------------------------- */
 
 struct glass_icmp_event {

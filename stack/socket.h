@@ -29,6 +29,7 @@
 #include "pkb.h"
 
 struct glass_stack;
+struct tcp_cb;
 
 /* Descriptors per stack (EMFILE beyond); stack->max_socks may lower it. */
 #define GLASS_MAX_SOCKETS 1024
@@ -83,6 +84,12 @@ struct glass_sock {
 
     struct pkb_queue rcvq;      /* received datagrams, l3/l4 still set */
     size_t rcv_used;            /* bytes charged against rcvbuf */
+
+    /* SOCK_STREAM: the TCP connection behind the socket (tcp.h); the
+     * data lives in its buffers, not in rcvq */
+    struct tcp_cb *tcb;
+    bool linger_on;             /* SO_LINGER */
+    int linger_sec;
 };
 
 /* ---- socket.c ------------------------------------------------------------ */

@@ -23,6 +23,7 @@ struct arp_cache;
 struct icmp_state;
 struct capture;
 struct glass_sock;
+struct tcp_stack;
 
 struct glass_stack {
     pthread_mutex_t lock;
@@ -46,6 +47,7 @@ struct glass_stack {
     struct icmp_state *icmp;
     uint16_t ipv4_next_id;      /* IPv4 identification counter */
     struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
+    struct tcp_stack *tcp;      /* TCP control blocks and settings (tcp.c) */
 
     /* sockets (socket.c): every open socket of this stack */
     struct glass_sock *socks;

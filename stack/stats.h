@@ -82,6 +82,45 @@
     X(udp, rcvbuf_errors)      /* dropped: socket receive queue full (SO_RCVBUF) */                \
     X(udp, drop_no_memory)                                                                         \
     X(udp, icmp_errors)        /* ICMP errors reported to a socket (so_error) */                   \
+    X(tcp, rx)                 /* segments that reached tcp_input */                               \
+    X(tcp, tx)                 /* segments sent (retransmissions included) */                      \
+    X(tcp, drop_short)         /* shorter than a header */                                         \
+    X(tcp, drop_bad_offset)    /* data offset < 5 or past the segment */                           \
+    X(tcp, drop_bad_checksum)                                                                      \
+    X(tcp, drop_bad_options)   /* an option length that overruns or lies */                        \
+    X(tcp, drop_not_unicast)   /* to or from a broadcast/multicast address */                      \
+    X(tcp, drop_bad_flags)     /* SYN+FIN, no flags, SYN+RST...: RFC 9293 answers none */          \
+    X(tcp, drop_no_memory)                                                                         \
+    X(tcp, no_port)            /* no connection or listener: RST sent (RFC 9293 3.10.7.1) */       \
+    X(tcp, out_of_window)      /* unacceptable segment: ACK sent, dropped (3.10.7.4) */            \
+    X(tcp, ack_unsent)         /* ACK for data not yet sent: ACK sent, dropped */                  \
+    X(tcp, rst_rcvd)           /* RSTs that reset a connection */                                  \
+    X(tcp, rst_ignored)        /* out-of-window RSTs, RFC 1337 in TIME-WAIT */                     \
+    X(tcp, rst_sent)                                                                               \
+    X(tcp, challenge_acks)     /* RFC 5961 challenge ACKs sent */                                  \
+    X(tcp, challenge_limited)  /* challenge ACKs not sent: rate limit */                           \
+    X(tcp, active_opens)       /* connect(): SYN sent */                                           \
+    X(tcp, passive_opens)      /* SYN on a listener: SYN-ACK sent */                               \
+    X(tcp, established)        /* connections that reached ESTABLISHED */                          \
+    X(tcp, syn_queue_full)     /* SYNs dropped: listener's SYN queue full */                       \
+    X(tcp, accept_queue_full)  /* handshakes not completed: accept queue full */                   \
+    X(tcp, time_wait_reused)   /* TIME-WAIT pair taken over by a new SYN (RFC 9293 3.6.1) */       \
+    X(tcp, conn_reset)         /* connections ended by a RST we received */                        \
+    X(tcp, conn_aborted)       /* connections we ended with a RST (abort, unread data) */          \
+    X(tcp, conn_timeout)       /* connections given up: ETIMEDOUT */                               \
+    X(tcp, tcb_limit)          /* control block not made: max_tcbs reached */                      \
+    X(tcp, ooo_queued)         /* segments held in the out-of-order queue */                       \
+    X(tcp, ooo_dropped)        /* out-of-order bytes over the bound */                             \
+    X(tcp, rcv_beyond_window)  /* bytes cut because they lay beyond the window */                  \
+    X(tcp, dup_acks)           /* duplicate ACKs (RFC 5681 2) */                                   \
+    X(tcp, retransmits)        /* segments sent again */                                           \
+    X(tcp, rto_expired)        /* retransmission timer expiries */                                 \
+    X(tcp, fast_retransmits)   /* RFC 5681 3.2 */                                                  \
+    X(tcp, partial_acks)       /* RFC 6582 partial ACKs in recovery */                             \
+    X(tcp, delayed_acks)       /* ACKs sent by the delayed-ACK timer */                            \
+    X(tcp, persist_probes)     /* zero-window probes */                                            \
+    X(tcp, keepalive_probes)                                                                       \
+    X(tcp, rtt_samples)                                                                            \
     X(socket, opened)                                                                              \
     X(socket, closed)          /* by glass_close or at stack teardown */                           \
     X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \

@@ -1,0 +1,2 @@
+/* http.c - placeholder: being written. */
+#include "http.h"

@@ -1,0 +1,2 @@
+/* sock_stream.c - placeholder: being written. */
+#include "tcp.h"

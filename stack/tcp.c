@@ -1,0 +1,2 @@
+/* tcp.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_ack.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_cc.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_cc_newreno.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_input.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_opt.c - placeholder: being written. */
+#include "tcp.h"

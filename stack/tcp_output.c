@@ -1,0 +1,2 @@
+/* tcp_output.c - placeholder: being written. */
+#include "tcp.h"

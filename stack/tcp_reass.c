@@ -1,0 +1,2 @@
+/* tcp_reass.c - placeholder: being written. */
+#include "tcp.h"

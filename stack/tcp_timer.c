@@ -1,0 +1,2 @@
+/* tcp_timer.c - placeholder: being written. */
+#include "tcp.h"

@@ -1,0 +1,2 @@
+/* tcp_user.c - placeholder: being written. */
+#include "tcp.h"
