@@ -18,8 +18,11 @@
  *
  * The work is glass_resolve() (stack/resolver.c): a stub resolver on the
  * glass socket API, with a random id and source port, retries with a
- * growing timeout, and replies checked against the question.  The program
- * drives the stack from the resolver's blocking calls (no stack thread).
+ * growing timeout, and replies checked against the question.  +tcp asks
+ * over a TCP connection (RFC 1035 4.2.2, RFC 7766); a UDP answer with TC
+ * set is asked again over TCP, and glass-dig says so as dig does
+ * (";; Truncated, retrying in TCP mode.").  The program drives the stack
+ * from the resolver's blocking calls (no stack thread).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,7 +38,7 @@
 #define DIG_EXIT_ANSWER 0
 #define DIG_EXIT_NO_ANSWER 1
 #define DIG_EXIT_USAGE 2
-#define DIG_EXIT_NEEDS_TCP 3
+#define DIG_EXIT_TRUNCATED 3
 #define DIG_EXIT_NO_REPLY 9
 #define DIG_EXIT_INTERNAL 10
 
@@ -60,15 +63,17 @@ static const struct glass_app_option dig_options[] = {
 
 static const char dig_notes[] =
     "Operands, as in dig: NAME, @SERVER (an IPv4 address; default: the gateway\n"
-    "of --gw), +tcp (DNS over TCP: glass has no TCP yet, so this says so and\n"
-    "exits 3), +tries=N (default 3), +time=SECONDS (first wait, default 1;\n"
-    "doubled on each retry).\n"
+    "of --gw), +tcp or +vc (ask over TCP, RFC 7766: one connection per try),\n"
+    "+notcp, +tries=N (default 3), +time=SECONDS (first wait, default 1;\n"
+    "doubled on each retry; over TCP it bounds connect, query and answer).\n"
+    "A UDP answer with the TC flag is asked again over TCP by itself.\n"
     "Exit status: 0 an answer came (NOERROR with records); 1 the server\n"
     "answered without one (NXDOMAIN, no data, SERVFAIL, REFUSED, ...);\n"
-    "2 usage error; 3 the answer was truncated (TC) or +tcp was asked, and\n"
-    "TCP is not available yet; 9 no reply (timeout, ICMP unreachable), like\n"
-    "dig's \"no servers could be reached\"; 10 internal or socket error, or\n"
-    "only malformed/mismatched replies came.  Unlike dig, NXDOMAIN exits 1.\n";
+    "2 usage error; 3 the answer was truncated (TC) even over TCP; 9 no reply\n"
+    "(timeout, ICMP unreachable, TCP connection refused, or closed without an\n"
+    "answer), like dig's \"no servers could be reached\"; 10 internal or socket\n"
+    "error, or only malformed/mismatched replies came.  Unlike dig, NXDOMAIN\n"
+    "exits 1.\n";
 
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
@@ -195,7 +200,8 @@ static void print_footer(const struct dig *d, const struct glass_dns_answer *a)
 {
     fprintf(d->out, "\n;; Query time: %llu msec\n",
             (unsigned long long)(a->query_time / GLASS_USEC_PER_MSEC));
-    fprintf(d->out, ";; SERVER: %s#53(%s) (UDP)\n", ip4s(d->server).s, ip4s(d->server).s);
+    fprintf(d->out, ";; SERVER: %s#53(%s) (%s)\n", ip4s(d->server).s, ip4s(d->server).s,
+            a->over_tcp ? "TCP" : "UDP");
     if (a->ignored)
         fprintf(d->out, ";; %u replies ignored (wrong source, id or question)\n", a->ignored);
     fprintf(d->out, "\n");
@@ -204,6 +210,11 @@ static void print_footer(const struct dig *d, const struct glass_dns_answer *a)
 /* The resolver's result -> what we print and the exit status. */
 static int report(const struct dig *d, int rc, const struct glass_dns_answer *a)
 {
+    int err = errno; /* the resolver's, before stdio can change it */
+
+    /* UDP first, and its answer had TC: the resolver asked over TCP. */
+    if (!d->ropts.tcp && (a->over_tcp || (a->flags & DNS_FLAG_TC)))
+        fprintf(d->out, ";; Truncated, retrying in TCP mode.\n");
     switch (rc) {
     case GLASS_RESOLVE_OK:
     case GLASS_RESOLVE_NXDOMAIN:
@@ -218,18 +229,26 @@ static int report(const struct dig *d, int rc, const struct glass_dns_answer *a)
         print_answer(d, a);
         print_footer(d, a);
         fprintf(stderr, "glass-dig: %s\n", glass_resolve_strerror(rc));
-        return DIG_EXIT_NEEDS_TCP;
+        return DIG_EXIT_TRUNCATED;
     case GLASS_RESOLVE_NOTCP:
-        fprintf(stderr, "glass-dig: +tcp: %s\n", glass_resolve_strerror(rc));
-        return DIG_EXIT_NEEDS_TCP;
-    case GLASS_RESOLVE_TIMEOUT:
+        /* dig: ";; communications error to 10.0.0.1#53: end of file" */
+        fprintf(d->out, ";; communications error to %s#53: end of file\n",
+                ip4s(d->server).s);
+        fprintf(stderr, "glass-dig: %s: %s (%u tries)\n", ip4s(d->server).s,
+                glass_resolve_strerror(rc), a->tries);
+        return DIG_EXIT_NO_REPLY;
     case GLASS_RESOLVE_UNREACHABLE:
+        /* dig: ";; communications error to 10.0.0.1#53: connection refused" */
+        fprintf(d->out, ";; communications error to %s#53: %s\n", ip4s(d->server).s,
+                strerror(err));
+        /* fall through */
+    case GLASS_RESOLVE_TIMEOUT:
         fprintf(d->out, ";; connection timed out; no servers could be reached\n");
         fprintf(stderr, "glass-dig: %s: %s (%u tries)\n", ip4s(d->server).s,
                 glass_resolve_strerror(rc), a->tries);
         return DIG_EXIT_NO_REPLY;
     case GLASS_RESOLVE_SYSTEM:
-        fprintf(stderr, "glass-dig: %s: %s\n", glass_resolve_strerror(rc), strerror(errno));
+        fprintf(stderr, "glass-dig: %s: %s\n", glass_resolve_strerror(rc), strerror(err));
         return DIG_EXIT_INTERNAL;
     default:
         fprintf(stderr, "glass-dig: %s\n", glass_resolve_strerror(rc));
@@ -265,12 +284,6 @@ int main(int argc, char **argv)
     d.ropts.qtype = d.qtype;
     /* The capture owns stdout with --pcap -: the report moves to stderr. */
     d.out = opts.pcap && strcmp(opts.pcap, "-") == 0 ? stderr : stdout;
-    if (d.ropts.tcp) {
-        /* Say it before touching the network: nothing would be sent. */
-        fprintf(stderr, "glass-dig: +tcp: %s\n", glass_resolve_strerror(GLASS_RESOLVE_NOTCP));
-        return DIG_EXIT_NEEDS_TCP;
-    }
-
     stack = glass_app_bring_up(&opts, err, sizeof err);
     if (!stack) {
         fprintf(stderr, "glass-dig: %s\n", err);

@@ -1,18 +1,28 @@
 /*
- * glass-nc - netcat on a glass stack (UDP now; TCP comes with the TCP issue).
+ * glass-nc - netcat on a glass stack, over TCP (the default) or UDP (-u).
  *
- *   glass-nc -u [-v] [-p SRCPORT] [-w SECS] [-q SECS] HOST PORT
- *   glass-nc -u -l [-v] [-w SECS] [-q SECS] [-p PORT] [HOST] [PORT]
+ *   glass-nc [-u] [-v] [-p SRCPORT] [-w SECS] [-q SECS] HOST PORT
+ *   glass-nc -l [-k] [-u] [-v] [-w SECS] [-q SECS] [-p PORT] [HOST] [PORT]
  *
  * Like OpenBSD nc: stdin goes to the socket, the socket to stdout.
  *
- * Client: the socket is connect()ed to HOST PORT (with -p, bound to that
+ * TCP client: connect() to HOST PORT (from -p SRCPORT when given); a
+ * refusal or time-out ends it as nc says it: "connect to HOST port PORT
+ * (tcp) failed: Connection refused", exit 1.  At EOF on stdin the sending
+ * half is closed (shutdown SHUT_WR: our FIN) and what the peer still sends
+ * is printed until it closes its half too -- a half-close, so
+ * "echo request | glass-nc host port" gets its whole answer.
+ *
+ * TCP listener (-l): accept one connection on PORT, run it the same way,
+ * exit when it is over; with -k go back and accept the next one.
+ *
+ * UDP client: the socket is connect()ed to HOST PORT (with -p, bound to that
  * source port first).  Each line of stdin is one datagram, its newline
  * included (a line longer than a datagram can hold is cut into datagrams).
  * At EOF on stdin the datagrams that still come back are printed until
  * none has come for the linger time (-q SECS, else -w SECS, else 1 s).
  *
- * Listener (-l): bound to PORT (on HOST when given); every datagram's data
+ * UDP listener (-u -l): bound to PORT (on HOST when given); every datagram's data
  * goes to stdout.  The first sender becomes the peer: the socket is
  * connect()ed to it (as OpenBSD nc -u -l does), so from then on only its
  * datagrams are taken, and stdin lines go back to it.  EOF on stdin does
@@ -58,7 +68,7 @@ static void on_signal(int sig)
 
 struct nc {
     /* what the user asked for */
-    bool udp, listen, verbose, numeric;
+    bool udp, listen, keep, verbose, numeric;
     unsigned pflag;                 /* -p: source port (client), port (listener); 0: none */
     glass_time_t idle;              /* -w; 0: none */
     bool has_idle;
@@ -73,6 +83,7 @@ struct nc {
     struct glass_stack *stack;
     int fd;
     bool stdin_open;
+    bool net_open;                  /* TCP: the peer has not closed its half */
     bool have_peer;                 /* client: always; listener: after the first datagram */
     struct sockaddr_in peer;
     glass_time_t last_data, eof_at;
@@ -84,12 +95,13 @@ struct nc {
 
 /* ---- options ------------------------------------------------------------------ */
 
-enum { KEY_UDP = 'u', KEY_LISTEN = 'l', KEY_PORT = 'p', KEY_WAIT = 'w', KEY_QUIT = 'q',
-       KEY_VERBOSE = 'v', KEY_NUMERIC = 'n', KEY_DNS = GLASS_APP_KEY_APP };
+enum { KEY_UDP = 'u', KEY_LISTEN = 'l', KEY_KEEP = 'k', KEY_PORT = 'p', KEY_WAIT = 'w',
+       KEY_QUIT = 'q', KEY_VERBOSE = 'v', KEY_NUMERIC = 'n', KEY_DNS = GLASS_APP_KEY_APP };
 
 static const struct glass_app_option nc_options[] = {
-    {NULL, KEY_UDP, NULL, "UDP (required for now: TCP comes with the TCP issue)"},
-    {NULL, KEY_LISTEN, NULL, "listen for a peer instead of sending to one"},
+    {NULL, KEY_UDP, NULL, "UDP instead of TCP"},
+    {NULL, KEY_LISTEN, NULL, "listen for a peer instead of connecting to one"},
+    {NULL, KEY_KEEP, NULL, "TCP listener: after a connection ends, accept the next one"},
     {NULL, KEY_PORT, "PORT", "listener: the port to listen on; client: the source port"},
     {NULL, KEY_WAIT, "SECS", "exit after SECS without data in either direction"},
     {NULL, KEY_QUIT, "SECS", "after EOF on stdin, exit once SECS pass without a datagram"},
@@ -122,6 +134,9 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         return 0;
     case KEY_LISTEN:
         nc->listen = true;
+        return 0;
+    case KEY_KEEP:
+        nc->keep = true;
         return 0;
     case KEY_VERBOSE:
         nc->verbose = true;
@@ -156,15 +171,18 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 }
 
 static const char nc_notes[] =
-    "Only UDP (-u) for now; TCP comes with the TCP issue.  HOST is a dotted IPv4\n"
-    "address or a name, looked up (A) with the glass resolver from the --dns\n"
-    "server (default: the gateway).  In UDP mode each stdin line (newline\n"
-    "included) is one datagram.\n"
-    "Exit status: 0 when done (EOF and linger, or -w idle), 1 on a network error\n"
-    "such as \"Connection refused\" (an ICMP port unreachable came back), 2 on a\n"
-    "usage error, 128+N when ended by signal N.\n"
+    "TCP unless -u.  HOST is a dotted IPv4 address or a name, looked up (A) with\n"
+    "the glass resolver from the --dns server (default: the gateway).  Over TCP,\n"
+    "EOF on stdin closes our sending half (the peer reads end of file) and output\n"
+    "goes on until the peer closes; -l takes one connection, -l -k one after\n"
+    "another.  In UDP mode each stdin line (newline included) is one datagram.\n"
+    "Exit status: 0 when done (the connection over, EOF and linger, or -w idle), 1\n"
+    "on a network error such as \"Connection refused\" (a RST, or an ICMP port\n"
+    "unreachable, came back), 2 on a usage error, 128+N when ended by signal N.\n"
     "\n"
     "Examples (kernel side 10.0.0.1/24 on tap0 in namespace glass):\n"
+    "  ip netns exec glass glass-nc 10.0.0.1 5000         # to: nc -l 5000\n"
+    "  ip netns exec glass glass-nc -l -p 5000            # from: nc 10.0.0.2 5000\n"
     "  ip netns exec glass glass-nc -u 10.0.0.1 5000      # to: socat UDP-LISTEN:5000 -\n"
     "  ip netns exec glass glass-nc -u -l -p 5000         # from: socat - UDP:10.0.0.2:5000\n";
 
@@ -273,9 +291,10 @@ static int net_error(const struct nc *nc, const char *what, int err)
 {
     char p[64];
 
-    if (is_peer_error(err)) {
+    if (is_peer_error(err) || (!nc->udp && err == ETIMEDOUT)) {
         peer_text(nc, p, sizeof(p));
-        fprintf(stderr, "glass-nc: connect to %s (udp) failed: %s\n", p, strerror(err));
+        fprintf(stderr, "glass-nc: connect to %s (%s) failed: %s\n", p, nc->udp ? "udp" : "tcp",
+                strerror(err));
     } else {
         fprintf(stderr, "glass-nc: %s: %s%s\n", what, strerror(err),
                 err == EMSGSIZE ? " (glass does not fragment yet: keep lines shorter than "
@@ -461,6 +480,179 @@ static int run(struct nc *nc)
     return 0;
 }
 
+/* ---- TCP: one connection -------------------------------------------------------- */
+
+/* Stdin bytes go out as they come (no lines: a stream has no records);
+ * what the send buffer does not take now waits in pend, and stdin is not
+ * read again until it has gone. */
+static int tcp_flush(struct nc *nc)
+{
+    while (nc->plen > 0) {
+        ssize_t n = glass_send(nc->fd, nc->pend, nc->plen, MSG_DONTWAIT);
+
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return 0;
+            return net_error(nc, "write(net)", errno);
+        }
+        memmove(nc->pend, nc->pend + n, nc->plen - (size_t)n);
+        nc->plen -= (size_t)n;
+        nc->last_data = glass_stack_now(nc->stack);
+    }
+    return 0;
+}
+
+static int tcp_on_stdin(struct nc *nc)
+{
+    ssize_t n = read(STDIN_FILENO, nc->pend, sizeof(nc->pend));
+
+    if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN)
+            return 0;
+        fprintf(stderr, "glass-nc: read(stdin): %s\n", strerror(errno));
+        return -1;
+    }
+    if (n == 0) {
+        /* Half-close: the peer reads end of file, and may still answer. */
+        nc->stdin_open = false;
+        if (glass_shutdown(nc->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+            return net_error(nc, "shutdown", errno);
+        return 0;
+    }
+    nc->plen = (size_t)n;
+    return tcp_flush(nc);
+}
+
+/* The peer's bytes to stdout; its FIN (0) ends the connection for us. */
+static int tcp_on_socket(struct nc *nc)
+{
+    for (int i = 0; i < 64; i++) {
+        ssize_t n = glass_recv(nc->fd, nc->rbuf, sizeof(nc->rbuf), MSG_DONTWAIT);
+
+        if (n == 0) {
+            nc->net_open = false;
+            return 0;
+        }
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return 0;
+            return net_error(nc, "read(net)", errno);
+        }
+        nc->last_data = glass_stack_now(nc->stack);
+        if (write_all(STDOUT_FILENO, nc->rbuf, (size_t)n) < 0) {
+            fprintf(stderr, "glass-nc: write(stdout): %s\n", strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Until the peer has closed its half (and we have said all we had). */
+static int tcp_session(struct nc *nc)
+{
+    struct pollfd pfd[2];
+
+    nc->net_open = true;
+    nc->plen = 0;
+    nc->last_data = glass_stack_now(nc->stack);
+    while (!stop_signal && nc->net_open) {
+        glass_time_t now = glass_stack_now(nc->stack);
+        glass_time_t d = nc->has_idle ? nc->last_data + nc->idle : 0;
+        nfds_t n = 0;
+        int r;
+
+        if (d && now >= d)
+            return 0;
+        pfd[n++] = (struct pollfd){.fd = nc->fd, .events = POLLIN | (nc->plen ? POLLOUT : 0)};
+        if (nc->stdin_open && nc->plen == 0)
+            pfd[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+        r = glass_poll(pfd, n, poll_ms(d, now));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, "glass-nc: poll: %s\n", strerror(errno));
+            return -1;
+        }
+        if ((pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) && tcp_on_socket(nc) < 0)
+            return -1;
+        if ((pfd[0].revents & POLLOUT) && tcp_flush(nc) < 0)
+            return -1;
+        if (n > 1 && pfd[1].revents && tcp_on_stdin(nc) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Client: connect (blocking, so a refusal comes back from connect itself). */
+static int tcp_connect(struct nc *nc)
+{
+    nc->peer = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)nc->port),
+                                    .sin_addr.s_addr = nc->addr};
+    if (nc->has_idle) {
+        /* -w also bounds the connection attempt, as in OpenBSD nc. */
+        struct timeval tv = {.tv_sec = (time_t)(nc->idle / GLASS_USEC_PER_SEC),
+                             .tv_usec = (suseconds_t)(nc->idle % GLASS_USEC_PER_SEC)};
+        glass_setsockopt(nc->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    }
+    if (glass_connect(nc->fd, (struct sockaddr *)&nc->peer, sizeof(nc->peer)) < 0)
+        return net_error(nc, "connect", errno == EINPROGRESS ? ETIMEDOUT : errno);
+    if (nc->verbose)
+        fprintf(stderr, "Connection to %s %u port [tcp/*] succeeded!\n", nc->host, nc->port);
+    return tcp_session(nc);
+}
+
+/* Listener: wait for a connection (in glass_poll, so a signal ends it). */
+static int tcp_accept_one(struct nc *nc, int lfd)
+{
+    while (!stop_signal) {
+        struct pollfd p = {.fd = lfd, .events = POLLIN};
+        socklen_t len = sizeof(nc->peer);
+        int r = glass_poll(&p, 1, NC_POLL_MS);
+
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "glass-nc: poll: %s\n", strerror(errno));
+            return -1;
+        }
+        if (r <= 0)
+            continue;
+        nc->fd = glass_accept(lfd, (struct sockaddr *)&nc->peer, &len);
+        if (nc->fd >= 0)
+            break;
+        if (errno != EAGAIN && errno != EINTR) {
+            fprintf(stderr, "glass-nc: accept: %s\n", strerror(errno));
+            return -1;
+        }
+    }
+    if (stop_signal)
+        return 0;
+    if (nc->verbose) {
+        char a[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &nc->peer.sin_addr, a, sizeof(a));
+        fprintf(stderr, "Connection received on %s %u\n", a, ntohs(nc->peer.sin_port));
+    }
+    return 1;
+}
+
+static int tcp_listen_loop(struct nc *nc)
+{
+    int lfd = nc->fd;
+    int rc = 0;
+
+    nc->fd = -1;
+    do {
+        int r = tcp_accept_one(nc, lfd);
+        if (r <= 0) {
+            rc = r;
+            break;
+        }
+        rc = tcp_session(nc);
+        glass_close(nc->fd);
+        nc->fd = -1;
+    } while (nc->keep && !stop_signal && rc == 0);
+    glass_close(lfd);
+    return rc;
+}
+
 /* ---- setting up ------------------------------------------------------------------- */
 
 static int open_socket(struct nc *nc)
@@ -468,10 +660,14 @@ static int open_socket(struct nc *nc)
     struct sockaddr_in sin = {.sin_family = AF_INET};
     char a[INET_ADDRSTRLEN];
 
-    nc->fd = glass_socket(nc->stack, AF_INET, SOCK_DGRAM, 0);
+    nc->fd = glass_socket(nc->stack, AF_INET, nc->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
     if (nc->fd < 0) {
         fprintf(stderr, "glass-nc: socket: %s\n", strerror(errno));
         return -1;
+    }
+    if (nc->listen && !nc->udp) {
+        int one = 1;
+        glass_setsockopt(nc->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     }
     if (nc->listen || nc->pflag) {
         sin.sin_port = htons((uint16_t)(nc->listen ? nc->port : nc->pflag));
@@ -483,12 +679,18 @@ static int open_socket(struct nc *nc)
         }
     }
     if (nc->listen) {
+        if (!nc->udp && glass_listen(nc->fd, 1) < 0) {
+            fprintf(stderr, "glass-nc: listen: %s\n", strerror(errno));
+            return -1;
+        }
         if (nc->verbose) {
             inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
-            fprintf(stderr, "Bound on %s %u\n", a, nc->port);
+            fprintf(stderr, "%s on %s %u\n", nc->udp ? "Bound" : "Listening", a, nc->port);
         }
         return 0;
     }
+    if (!nc->udp)
+        return 0;               /* connect()s in tcp_connect */
     nc->peer = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons((uint16_t)nc->port),
                                     .sin_addr.s_addr = nc->addr};
     if (glass_connect(nc->fd, (struct sockaddr *)&nc->peer, sizeof(nc->peer)) < 0)
@@ -532,8 +734,9 @@ int main(int argc, char **argv)
     static struct nc nc; /* static: the buffers stay off the stack */
     struct glass_app app = {
         .prog = "glass-nc",
-        .synopsis = "-u [-l] [-v] [-p PORT] [-w SECS] [-q SECS] [OPTION]... [HOST] PORT",
-        .summary = "netcat on a glass stack: stdin to a UDP socket, the socket to stdout.",
+        .synopsis = "[-u] [-l [-k]] [-v] [-p PORT] [-w SECS] [-q SECS] [OPTION]... [HOST] PORT",
+        .summary = "netcat on a glass stack: stdin to a TCP (or UDP) socket, the socket to "
+                   "stdout.",
         .options = nc_options,
         .on_option = on_option,
         .ctx = &nc,
@@ -545,10 +748,8 @@ int main(int argc, char **argv)
 
     nc.fd = -1;
     glass_app_parse_or_exit(&app, argc, argv, &opts);
-    if (!nc.udp) {
-        fprintf(stderr, "glass-nc: TCP mode comes with the TCP issue; use -u\n");
-        return 2;
-    }
+    if (nc.keep && (!nc.listen || nc.udp))
+        glass_app_usage_error(&app, "-k needs a TCP listener (-l without -u)");
     parse_operands(&app, &nc, &opts);
     install_signals();
     nc.stack = glass_app_bring_up(&opts, err, sizeof(err));
@@ -562,8 +763,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "glass-nc: cannot start the stack thread: %s\n", strerror(errno));
         goto out;
     }
-    if (resolve_host(&nc, &opts) == 0 && open_socket(&nc) == 0 && run(&nc) == 0)
-        status = 0;
+    if (resolve_host(&nc, &opts) == 0 && open_socket(&nc) == 0) {
+        int r = nc.udp ? run(&nc) : nc.listen ? tcp_listen_loop(&nc) : tcp_connect(&nc);
+        if (r == 0)
+            status = 0;
+    }
     if (stop_signal)
         status = 128 + stop_signal;
     glass_stack_stop(nc.stack);

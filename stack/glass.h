@@ -269,9 +269,10 @@ int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, u
  * 1 s, then 2 s, then 4 s on the stack's clock).  Replies that do not come
  * from the server's address and port, that do not parse, or whose id or
  * question differ from ours are ignored and the wait goes on (RFC 5452).
- * A truncated answer (TC) needs TCP, which glass does not have yet: that
- * is reported as GLASS_RESOLVE_TRUNCATED, and opts->tcp as
- * GLASS_RESOLVE_NOTCP, rather than pretending.
+ * A truncated answer (TC, RFC 1035 4.1.1) is asked again over TCP (RFC
+ * 7766 5), and opts->tcp asks over TCP from the start: one connection per
+ * try to the server's port 53, the message behind a two-octet length
+ * (RFC 1035 4.2.2), with the same tries and timeouts on the stack clock.
  * The calls block (driving the stack when it has no thread of its own);
  * they allocate with malloc, not from the stack's accounted memory.
  */
@@ -283,15 +284,19 @@ enum glass_resolve_err {
     GLASS_RESOLVE_REFUSED,       /* RCODE 5 */
     GLASS_RESOLVE_SERVER_ERROR,  /* another RCODE (FORMERR, NOTIMP, ...) */
     GLASS_RESOLVE_TIMEOUT,       /* no usable reply after every try */
-    GLASS_RESOLVE_UNREACHABLE,   /* ICMP: port/host/net unreachable */
+    GLASS_RESOLVE_UNREACHABLE,   /* ICMP: port/host/net unreachable; or TCP
+                                  * connection refused (RST) */
     GLASS_RESOLVE_BAD_REPLY,     /* only malformed or mismatched replies came */
-    GLASS_RESOLVE_TRUNCATED,     /* TC set: needs TCP, not available yet */
-    GLASS_RESOLVE_NOTCP,         /* TCP asked for: not available yet */
+    GLASS_RESOLVE_TRUNCATED,     /* TC set even on the answer over TCP (it did
+                                  * not fit 65535 octets); out is filled */
+    GLASS_RESOLVE_NOTCP,         /* (the name is historical) the server closed
+                                  * or reset the TCP connection, every try,
+                                  * without answering */
     GLASS_RESOLVE_BAD_NAME,      /* not a valid domain name */
     GLASS_RESOLVE_CNAME_LOOP,    /* a CNAME chain too long or circular */
     GLASS_RESOLVE_SYSTEM,        /* a socket call failed: see errno */
 };
-/* One line for humans, e.g. "answer truncated and TCP is not available yet". */
+/* One line for humans, e.g. "name does not exist (NXDOMAIN)". */
 const char *glass_resolve_strerror(int err);
 
 #define GLASS_DNS_STRLEN 1024        /* a name or rdata in presentation form */
@@ -313,8 +318,11 @@ struct glass_dns_answer {
     unsigned nrecords;               /* answer records kept */
     struct glass_dns_record records[GLASS_DNS_MAX_RECORDS];
     unsigned ignored;                /* replies ignored (wrong source/id/question, malformed) */
-    unsigned tries;                  /* queries sent */
-    glass_time_t query_time;         /* from the last query to its answer, stack clock */
+    unsigned tries;                  /* queries sent (over TCP: connections tried) */
+    glass_time_t query_time;         /* from the last query (over TCP: its connect)
+                                      * to its answer, stack clock */
+    int over_tcp;                    /* the answer came over TCP (asked for, or
+                                      * after a truncated UDP answer) */
 };
 
 struct glass_resolve_opts {
@@ -322,7 +330,7 @@ struct glass_resolve_opts {
     unsigned tries;                  /* 0: 3 */
     unsigned timeout_ms;             /* first wait, doubled per try; 0: 1000 */
     uint16_t port;                   /* 0: 53 */
-    int tcp;                         /* ask over TCP (not available yet) */
+    int tcp;                         /* ask over TCP only (RFC 7766), not UDP first */
 };
 
 /* Ask `server` (network byte order) about `name`; opts may be NULL.

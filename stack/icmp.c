@@ -19,6 +19,7 @@
 #include "netif.h"
 #include "pkb.h"
 #include "stack.h"
+#include "tcp.h"
 #include "trace.h"
 #include "udp.h"
 #include "util.h"
@@ -229,6 +230,10 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
      * the error; the 8 quoted bytes hold the UDP ports. */
     if (q[9] == IPPROTO_UDP_) {
         udp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
+        return;
+    }
+    if (q[9] == IPPROTO_TCP_) {
+        tcp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
         return;
     }
     if (q[9] != IPPROTO_ICMP_)

@@ -26,6 +26,7 @@
 #include "pkb.h"
 #include "route.h"
 #include "stack.h"
+#include "tcp.h"
 #include "trace.h"
 #include "udp.h"
 #include "util.h"
@@ -290,9 +291,10 @@ static void ipv4_deliver(struct glass_netif *nif, struct pkb *pkb)
         STAT_INC(stack, ipv4, delivered);
         udp_input(nif, pkb);
         return;
-    /* The TCP issue adds its input function here:
-     *   case IPPROTO_TCP_: STAT_INC(stack, ipv4, delivered); tcp_input(nif, pkb); return;
-     * Until then it is answered like any protocol we do not speak. */
+    case IPPROTO_TCP_:
+        STAT_INC(stack, ipv4, delivered);
+        tcp_input(nif, pkb);
+        return;
     default:
         ipv4_unknown_proto(stack, pkb, proto);
         return;

@@ -12,6 +12,16 @@
  * goes on, so a blind spoofer has to guess id and port (RFC 5452 9.1).
  * Without an answer the query is sent again (the same id, so a late reply
  * to an earlier try still counts), waiting twice as long each time.
+ *
+ * Over TCP (RFC 1035 4.2.2, RFC 7766): when asked to (opts->tcp), and when
+ * a UDP answer comes back with TC set (RFC 1035 4.1.1; RFC 7766 5: a stub
+ * "SHOULD retry over TCP").  Each try is a connection of its own: socket
+ * (SOCK_STREAM, non-blocking) -> connect(server:53) -> poll POLLOUT ->
+ * SO_ERROR -> send the same question behind a two-octet length -> read
+ * the two-octet length, then exactly that many octets -> parse, match ->
+ * close.  The try's whole exchange is bounded by the same timeout as a UDP
+ * try, on the stack clock, doubled per try.  A refused connection (RST to
+ * our SYN) ends it at once, like an ICMP port unreachable over UDP.
  */
 #include "resolver.h"
 
@@ -33,6 +43,8 @@
 /* Room for a reply bigger than 512 octets: a server that ignores the UDP
  * limit still gets parsed rather than cut by us. */
 #define RESOLVER_BUF 4096
+/* RFC 1035 4.2.2: the TCP length field is 16 bits. */
+#define RESOLVER_TCP_MAX (2 + 65535)
 
 const char *glass_resolve_strerror(int err)
 {
@@ -44,10 +56,10 @@ const char *glass_resolve_strerror(int err)
     case GLASS_RESOLVE_REFUSED: return "query refused by the server (REFUSED)";
     case GLASS_RESOLVE_SERVER_ERROR: return "the server answered with an error";
     case GLASS_RESOLVE_TIMEOUT: return "no reply from the server (timed out)";
-    case GLASS_RESOLVE_UNREACHABLE: return "server unreachable (ICMP error)";
+    case GLASS_RESOLVE_UNREACHABLE: return "server unreachable or refused (ICMP error or TCP RST)";
     case GLASS_RESOLVE_BAD_REPLY: return "only malformed or mismatched replies came back";
-    case GLASS_RESOLVE_TRUNCATED: return "answer truncated and TCP is not available yet";
-    case GLASS_RESOLVE_NOTCP: return "DNS over TCP is not available yet (glass has no TCP)";
+    case GLASS_RESOLVE_TRUNCATED: return "answer truncated (TC) even over TCP";
+    case GLASS_RESOLVE_NOTCP: return "the server closed the TCP connection without an answer";
     case GLASS_RESOLVE_BAD_NAME: return "not a valid domain name";
     case GLASS_RESOLVE_CNAME_LOOP: return "CNAME chain too long or circular";
     case GLASS_RESOLVE_SYSTEM: return "socket error";
@@ -264,8 +276,8 @@ static int query_wait(struct query *q, unsigned timeout_ms)
     return rc;
 }
 
-static int query_run(struct query *q, const struct glass_resolve_opts *o,
-                     struct glass_dns_answer *out)
+static int udp_run(struct query *q, const struct glass_resolve_opts *o,
+                   struct glass_dns_answer *out)
 {
     unsigned tries = o->tries ? o->tries : RESOLVER_TRIES;
     unsigned timeout = o->timeout_ms ? o->timeout_ms : RESOLVER_TIMEOUT_MS;
@@ -281,8 +293,8 @@ static int query_run(struct query *q, const struct glass_resolve_opts *o,
         if (rc == GLASS_RESOLVE_OK) {
             out->query_time = glass_stack_now(q->stack) - sent;
             resolver_fill_answer(q->reply, out);
-            /* RFC 1035 4.2.1 / RFC 7766 5: a truncated answer is to be
-             * asked again over TCP, which glass cannot do yet. */
+            /* RFC 1035 4.2.1 / RFC 7766 5: a truncated answer is asked
+             * again over TCP; the caller does that. */
             if (q->reply->flags & DNS_FLAG_TC)
                 return GLASS_RESOLVE_TRUNCATED;
             return resolver_rcode_error(out->rcode);
@@ -296,6 +308,202 @@ static int query_run(struct query *q, const struct glass_resolve_opts *o,
     return q->ignored ? GLASS_RESOLVE_BAD_REPLY : GLASS_RESOLVE_TIMEOUT;
 }
 
+/* ---- one query over TCP (RFC 1035 4.2.2, RFC 7766) ------------------------- */
+
+/* The server ended the connection (RST, or our send after its close). */
+static int closed_errno(int e)
+{
+    return e == ECONNRESET || e == EPIPE || e == ENOTCONN;
+}
+
+/* Wait until fd reports one of `events` or the deadline passes: 1 ready,
+ * 0 the deadline passed, -1 poll failed. */
+static int wait_until(struct query *q, short events, glass_time_t deadline)
+{
+    for (;;) {
+        glass_time_t now = glass_stack_now(q->stack);
+        struct pollfd pfd = {.fd = q->fd, .events = events};
+        int r;
+
+        if (now >= deadline)
+            return 0;
+        r = glass_poll(&pfd, 1, (int)((deadline - now + 999) / GLASS_USEC_PER_MSEC));
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (r > 0)
+            return 1;
+    }
+}
+
+/* socket(SOCK_STREAM), connect to the server and wait for the handshake
+ * (RFC 9293 3.5) until the deadline. */
+static int tcp_connect_by(struct query *q, glass_time_t deadline)
+{
+    int err = 0, r;
+    socklen_t elen = sizeof err;
+
+    q->fd = glass_socket(q->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (q->fd < 0)
+        return GLASS_RESOLVE_SYSTEM;
+    if (glass_connect(q->fd, (struct sockaddr *)&q->server, sizeof q->server) == 0)
+        return GLASS_RESOLVE_OK;
+    if (errno != EINPROGRESS)
+        return unreachable_errno(errno) ? GLASS_RESOLVE_UNREACHABLE : GLASS_RESOLVE_SYSTEM;
+    r = wait_until(q, POLLOUT, deadline);
+    if (r <= 0)
+        return r == 0 ? GLASS_RESOLVE_TIMEOUT : GLASS_RESOLVE_SYSTEM;
+    if (glass_getsockopt(q->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+        return GLASS_RESOLVE_SYSTEM;
+    if (err == 0)
+        return GLASS_RESOLVE_OK;
+    errno = err;
+    if (err == ETIMEDOUT)
+        return GLASS_RESOLVE_TIMEOUT;
+    if (closed_errno(err))
+        return GLASS_RESOLVE_NOTCP; /* made, then reset before we looked */
+    return unreachable_errno(err) ? GLASS_RESOLVE_UNREACHABLE : GLASS_RESOLVE_SYSTEM;
+}
+
+/* RFC 1035 4.2.2: "The message is prefixed with a two byte length field
+ * which gives the message length, excluding the two byte length field." */
+static int tcp_send_query(struct query *q, glass_time_t deadline)
+{
+    uint8_t buf[2 + DNS_UDP_MAX];
+    size_t len = 2 + (size_t)q->msglen, off = 0;
+
+    put_be16(buf, (uint16_t)q->msglen);
+    memcpy(buf + 2, q->msg, (size_t)q->msglen);
+    while (off < len) {
+        ssize_t n = glass_send(q->fd, buf + off, len - off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                return closed_errno(errno) ? GLASS_RESOLVE_NOTCP : GLASS_RESOLVE_SYSTEM;
+            n = wait_until(q, POLLOUT, deadline);
+            if (n <= 0)
+                return n == 0 ? GLASS_RESOLVE_TIMEOUT : GLASS_RESOLVE_SYSTEM;
+            continue;
+        }
+        off += (size_t)n;
+    }
+    return GLASS_RESOLVE_OK;
+}
+
+/* Read messages (two-octet length, then the message) until one answers
+ * our question.  The stream may cut a message anywhere, the length field
+ * included; a message that is not our answer is ignored (RFC 7766 7: on a
+ * connection, replies are matched by id and question). */
+static int tcp_read_answer(struct query *q, uint8_t *buf, glass_time_t deadline)
+{
+    size_t have = 0;
+    const char *why;
+
+    for (;;) {
+        size_t need = have >= 2 ? 2 + (size_t)get_be16(buf) : 2;
+        ssize_t n;
+
+        if (have >= 2 && have >= need) {
+            if (dns_parse(buf + 2, need - 2, q->reply, &why) == DNS_OK &&
+                dns_match(q->reply, q->id, q->name, q->qtype, &why) == DNS_OK)
+                return GLASS_RESOLVE_OK;
+            q->ignored++;
+            memmove(buf, buf + need, have - need);
+            have -= need;
+            continue;
+        }
+        n = glass_recv(q->fd, buf + have, need - have, MSG_DONTWAIT);
+        if (n == 0)
+            return GLASS_RESOLVE_NOTCP; /* the server closed: no answer */
+        if (n > 0) {
+            have += (size_t)n;
+            continue;
+        }
+        if (closed_errno(errno))
+            return GLASS_RESOLVE_NOTCP;
+        if (errno == ETIMEDOUT)
+            return GLASS_RESOLVE_TIMEOUT;
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            return unreachable_errno(errno) ? GLASS_RESOLVE_UNREACHABLE : GLASS_RESOLVE_SYSTEM;
+        n = wait_until(q, POLLIN, deadline);
+        if (n <= 0)
+            return n == 0 ? GLASS_RESOLVE_TIMEOUT : GLASS_RESOLVE_SYSTEM;
+    }
+}
+
+/* One try: a connection of its own, the whole exchange within timeout_ms;
+ * the connection is closed whatever happened (RFC 7766 6.2.2 lets the
+ * client close once it has its answer). */
+static int tcp_try(struct query *q, unsigned timeout_ms, uint8_t *buf)
+{
+    glass_time_t deadline = glass_stack_now(q->stack) + timeout_ms * GLASS_USEC_PER_MSEC;
+    int rc = tcp_connect_by(q, deadline);
+
+    if (rc == GLASS_RESOLVE_OK)
+        rc = tcp_send_query(q, deadline);
+    if (rc == GLASS_RESOLVE_OK)
+        rc = tcp_read_answer(q, buf, deadline);
+    if (q->fd >= 0) {
+        int saved = errno;
+        glass_close(q->fd);
+        q->fd = -1;
+        errno = saved;
+    }
+    return rc;
+}
+
+static int tcp_run(struct query *q, const struct glass_resolve_opts *o,
+                   struct glass_dns_answer *out)
+{
+    unsigned tries = o->tries ? o->tries : RESOLVER_TRIES;
+    unsigned timeout = o->timeout_ms ? o->timeout_ms : RESOLVER_TIMEOUT_MS;
+    uint8_t *buf = malloc(RESOLVER_TCP_MAX);
+    int rc = GLASS_RESOLVE_TIMEOUT;
+
+    if (buf == NULL)
+        return GLASS_RESOLVE_SYSTEM;
+    for (unsigned t = 0; t < tries; t++, timeout *= 2) {
+        glass_time_t start = glass_stack_now(q->stack);
+
+        out->tries++;
+        rc = tcp_try(q, timeout, buf);
+        out->ignored = q->ignored;
+        if (rc == GLASS_RESOLVE_OK) {
+            /* from the SYN to the answer: a TCP query costs a round trip more */
+            out->query_time = glass_stack_now(q->stack) - start;
+            out->over_tcp = 1;
+            resolver_fill_answer(q->reply, out);
+            /* TC over TCP: the answer did not fit even in 65535 octets. */
+            rc = q->reply->flags & DNS_FLAG_TC ? GLASS_RESOLVE_TRUNCATED
+                                                : resolver_rcode_error(out->rcode);
+            break;
+        }
+        /* time-outs and connections closed without an answer are tried
+         * again; a refusal or a local failure is final */
+        if (rc != GLASS_RESOLVE_TIMEOUT && rc != GLASS_RESOLVE_NOTCP)
+            break;
+    }
+    free(buf);
+    if (rc == GLASS_RESOLVE_TIMEOUT && q->ignored)
+        return GLASS_RESOLVE_BAD_REPLY;
+    return rc;
+}
+
+static int query_run(struct query *q, const struct glass_resolve_opts *o,
+                     struct glass_dns_answer *out)
+{
+    int rc;
+
+    if (o->tcp)
+        return tcp_run(q, o, out);
+    rc = udp_run(q, o, out);
+    if (rc != GLASS_RESOLVE_TRUNCATED)
+        return rc;
+    /* RFC 7766 5: truncated over UDP -> the same question over TCP.  What
+     * came over UDP stays in *out if TCP fails; out->over_tcp tells. */
+    glass_close(q->fd);
+    q->fd = -1;
+    return tcp_run(q, o, out);
+}
+
 int glass_resolve(struct glass_stack *stack, const char *name, uint32_t server,
                   struct glass_dns_answer *out, const struct glass_resolve_opts *opts)
 {
@@ -306,8 +514,10 @@ int glass_resolve(struct glass_stack *stack, const char *name, uint32_t server,
     int rc, saved;
 
     memset(out, 0, offsetof(struct glass_dns_answer, records));
-    if (o->tcp)
-        return GLASS_RESOLVE_NOTCP;
+    out->ignored = 0;
+    out->tries = 0;
+    out->query_time = 0;
+    out->over_tcp = 0;
     q.qtype = o->qtype ? o->qtype : DNS_TYPE_A;
     q.id = random_id();
     q.server.sin_family = AF_INET;

@@ -3,17 +3,24 @@
  *
  * Offered, with Linux's sizes, limits and errno values:
  *   SOL_SOCKET  SO_REUSEADDR SO_BROADCAST SO_RCVBUF SO_SNDBUF SO_RCVTIMEO
- *               SO_SNDTIMEO SO_ERROR (read: and clear) SO_TYPE (read only)
+ *               SO_SNDTIMEO SO_LINGER SO_ERROR (read: and clear) SO_TYPE
+ *               and SO_ACCEPTCONN (read only); SO_KEEPALIVE (streams)
  *   IPPROTO_IP  IP_TTL IP_TOS
+ *   IPPROTO_TCP TCP_NODELAY TCP_MAXSEG TCP_KEEPIDLE TCP_KEEPINTVL
+ *               TCP_KEEPCNT (streams)
  * Anything else is ENOPROTOOPT.
  *
- * SO_RCVBUF bounds the bytes queued for reception (payload plus
- * SOCK_RCV_OVERHEAD per datagram, see socket.h).  SO_SNDBUF is stored and
+ * For UDP, SO_RCVBUF bounds the bytes queued for reception (payload plus
+ * SOCK_RCV_OVERHEAD per datagram, see socket.h); SO_SNDBUF is stored and
  * reported only: UDP has no send queue, a datagram leaves during the
  * call.  SO_SNDTIMEO likewise never expires for UDP (a send never waits).
+ * For TCP the (doubled) sizes bound the connection's byte rings: the
+ * receive buffer bounds the window we offer, the send buffer how much a
+ * send may queue before it blocks.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
@@ -22,6 +29,7 @@
 #include "ipv4.h"
 #include "socket.h"
 #include "stack.h"
+#include "tcp.h"
 #include "trace.h"
 #include "util.h"
 
@@ -84,10 +92,62 @@ static int opt_buf_size(int v, int max, int min)
 
 /* ---- setsockopt ------------------------------------------------------------------ */
 
+/* SO_LINGER: {l_onoff, l_linger seconds}; a negative time waits for
+ * ever, as Linux takes it (unsigned). */
+static int sock_set_linger(struct glass_sock *sk, const void *val, socklen_t len)
+{
+    struct linger l;
+    if (len < sizeof l)
+        return -EINVAL;
+    memcpy(&l, val, sizeof l);
+    sk->linger_on = l.l_onoff != 0;
+    sk->linger_sec = l.l_linger < 0 ? INT_MAX : l.l_linger;
+    return 0;
+}
+
+/* TCP buffers follow SO_SNDBUF/SO_RCVBUF.  The receive buffer only grows
+ * once a window was offered: shrinking it under data the peer may
+ * already send would break the promise (RFC 9293 3.8.6.2.2). */
+static void sock_tcp_bufs(struct glass_sock *sk)
+{
+    struct tcp_cb *tcb = sk->tcb;
+    if (!tcb)
+        return;
+    tcb->sndbuf.max = (size_t)sk->sndbuf;
+    bool offered = tcb->state != TCP_CLOSED && tcb->state != TCP_LISTEN &&
+                   tcb->state != TCP_SYN_SENT;
+    if (!offered || (size_t)sk->rcvbuf > tcb->rcvbuf.max)
+        tcb->rcvbuf.max = (size_t)sk->rcvbuf;
+    /* More room to send: a writer may go on. */
+    sock_wakeup(sk);
+}
+
+static bool tcb_synchronized(const struct tcp_cb *tcb)
+{
+    return tcb->state != TCP_CLOSED && tcb->state != TCP_LISTEN && tcb->state != TCP_SYN_SENT &&
+           tcb->state != TCP_SYN_RECEIVED;
+}
+
+static int sock_set_keepalive(struct glass_sock *sk, int v)
+{
+    struct tcp_cb *tcb = sk->tcb;
+    if (!tcb)
+        return -ENOPROTOOPT;
+    tcb->keepalive_on = v != 0;
+    tcb->keep_probes = 0;
+    if (tcb->keepalive_on && tcb_synchronized(tcb))
+        tcp_timer_keepalive_reset(tcb);
+    else if (!tcb->keepalive_on)
+        timer_cancel(sk->stack, &tcb->keepalive);
+    return 0;
+}
+
 static int sock_set_socket(struct glass_sock *sk, int name, const void *val, socklen_t len)
 {
     int v = 0, rc;
     switch (name) {
+    case SO_LINGER:
+        return sock_set_linger(sk, val, len);
     case SO_RCVTIMEO:
         return opt_get_timeval(val, len, &sk->rcvtimeo);
     case SO_SNDTIMEO:
@@ -96,6 +156,7 @@ static int sock_set_socket(struct glass_sock *sk, int name, const void *val, soc
     case SO_BROADCAST:
     case SO_RCVBUF:
     case SO_SNDBUF:
+    case SO_KEEPALIVE:
         if ((rc = opt_get_int(val, len, &v)) < 0)
             return rc;
         break;
@@ -111,12 +172,75 @@ static int sock_set_socket(struct glass_sock *sk, int name, const void *val, soc
         break;
     case SO_RCVBUF:
         sk->rcvbuf = opt_buf_size(v, SOCK_RMEM_MAX, SOCK_MIN_RCVBUF);
+        sock_tcp_bufs(sk);
         break;
     case SO_SNDBUF:
         sk->sndbuf = opt_buf_size(v, SOCK_WMEM_MAX, SOCK_MIN_SNDBUF);
+        sock_tcp_bufs(sk);
         break;
+    case SO_KEEPALIVE:
+        return sock_set_keepalive(sk, v);
     }
     return 0;
+}
+
+/* ---- IPPROTO_TCP (Linux do_tcp_setsockopt: its bounds and errno) ---------- */
+
+/* Linux's <netinet/tcp.h> numbers; that header cannot come in here (its
+ * state enum collides with tcp.h's). */
+#ifndef TCP_NODELAY
+#define TCP_NODELAY 1
+#define TCP_MAXSEG 2
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#endif
+
+#define TCP_MIN_USER_MSS 88     /* Linux TCP_MIN_MSS */
+#define TCP_MAX_KEEPIDLE 32767  /* seconds (MAX_TCP_KEEPIDLE, KEEPINTVL) */
+#define TCP_MAX_KEEPCNT 127
+
+static int sock_set_tcp(struct glass_sock *sk, int name, const void *val, socklen_t len)
+{
+    struct tcp_cb *tcb = sk->tcb;
+    int v, rc;
+    if (!tcb)
+        return -ENOPROTOOPT;
+    if ((rc = opt_get_int(val, len, &v)) < 0)
+        return rc;
+    switch (name) {
+    case TCP_NODELAY:
+        tcb->nodelay = v != 0;
+        /* Linux pushes what Nagle was holding back. */
+        if (tcb->nodelay && (tcb->state == TCP_ESTABLISHED || tcb->state == TCP_CLOSE_WAIT))
+            tcp_output(tcb);
+        return 0;
+    case TCP_MAXSEG:
+        /* RFC 9293 3.7.1 / RFC 6691: a user limit on the segments we send;
+         * it takes effect at the next connection setup. */
+        if (v && (v < TCP_MIN_USER_MSS || v > TCP_MAX_WINDOW))
+            return -EINVAL;
+        tcb->user_mss = (uint16_t)v;
+        return 0;
+    case TCP_KEEPIDLE:
+    case TCP_KEEPINTVL:
+        if (v < 1 || v > TCP_MAX_KEEPIDLE)
+            return -EINVAL;
+        if (name == TCP_KEEPIDLE)
+            tcb->keepidle = (glass_time_t)v * GLASS_USEC_PER_SEC;
+        else
+            tcb->keepintvl = (glass_time_t)v * GLASS_USEC_PER_SEC;
+        if (tcb->keepalive_on && tcb_synchronized(tcb))
+            tcp_timer_keepalive_reset(tcb);
+        return 0;
+    case TCP_KEEPCNT:
+        if (v < 1 || v > TCP_MAX_KEEPCNT)
+            return -EINVAL;
+        tcb->keepcnt = (unsigned)v;
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
 }
 
 static int sock_set_ip(struct glass_sock *sk, int name, const void *val, socklen_t len)
@@ -153,6 +277,8 @@ int glass_setsockopt(int fd, int level, int optname, const void *optval, socklen
         rc = sock_set_socket(sk, optname, optval, optlen);
     else if (level == IPPROTO_IP)
         rc = sock_set_ip(sk, optname, optval, optlen);
+    else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
+        rc = sock_set_tcp(sk, optname, optval, optlen);
     else
         rc = -ENOPROTOOPT;
     glass_stack_unlock(sk->stack);
@@ -183,9 +309,18 @@ static int sock_get_socket(struct glass_sock *sk, int name, void *val, socklen_t
         return opt_put_timeval(val, len, sk->sndtimeo);
     case SO_TYPE:
         return opt_put_int(val, len, sk->type);
+    case SO_ACCEPTCONN:
+        return opt_put_int(val, len, sk->tcb && sk->tcb->state == TCP_LISTEN);
+    case SO_KEEPALIVE:
+        return opt_put_int(val, len, sk->tcb && sk->tcb->keepalive_on);
+    case SO_LINGER: {
+        struct linger l = {.l_onoff = sk->linger_on, .l_linger = sk->linger_sec};
+        return opt_put(val, len, &l, sizeof l);
+    }
     case SO_ERROR: {
-        /* Reading the pending error clears it (POSIX). */
-        int err = sk->so_error;
+        /* Reading the pending error clears it (POSIX); for a stream that
+         * is how a non-blocking connect reports its outcome. */
+        int err = sk->type == SOCK_STREAM ? sock_stream_error(sk) : sk->so_error;
         sk->so_error = 0;
         return opt_put_int(val, len, err);
     }
@@ -206,6 +341,32 @@ static int sock_get_ip(struct glass_sock *sk, int name, void *val, socklen_t *le
     }
 }
 
+static int sock_get_tcp(struct glass_sock *sk, int name, void *val, socklen_t *len)
+{
+    const struct tcp_cb *tcb = sk->tcb;
+    if (!tcb)
+        return -ENOPROTOOPT;
+    switch (name) {
+    case TCP_NODELAY:
+        return opt_put_int(val, len, tcb->nodelay);
+    case TCP_MAXSEG: {
+        /* Linux: the effective send MSS once connected; before, the user's
+         * value or the RFC 9293 default of 536. */
+        bool unconnected = tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN;
+        int mss = unconnected ? (tcb->user_mss ? tcb->user_mss : TCP_DEFAULT_MSS) : tcb->snd_mss;
+        return opt_put_int(val, len, mss);
+    }
+    case TCP_KEEPIDLE:
+        return opt_put_int(val, len, (int)(tcb->keepidle / GLASS_USEC_PER_SEC));
+    case TCP_KEEPINTVL:
+        return opt_put_int(val, len, (int)(tcb->keepintvl / GLASS_USEC_PER_SEC));
+    case TCP_KEEPCNT:
+        return opt_put_int(val, len, (int)tcb->keepcnt);
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
 int glass_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 {
     struct glass_sock *sk = sock_get(fd);
@@ -219,6 +380,8 @@ int glass_getsockopt(int fd, int level, int optname, void *optval, socklen_t *op
         rc = sock_get_socket(sk, optname, optval, optlen);
     else if (level == IPPROTO_IP)
         rc = sock_get_ip(sk, optname, optval, optlen);
+    else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM)
+        rc = sock_get_tcp(sk, optname, optval, optlen);
     else
         rc = -ENOPROTOOPT;
     glass_stack_unlock(sk->stack);

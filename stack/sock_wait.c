@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "socket.h"
 #include "stack.h"
+#include "tcp.h"
 #include "timer.h"
 #include "trace.h"
 
@@ -134,14 +135,18 @@ int sock_wait(struct glass_sock *sk, sock_ready_fn ready, glass_time_t timeout)
 
 /* ---- readiness ------------------------------------------------------------------ */
 
-/* What the next call would do, in poll(2) terms (Linux datagram_poll). */
+/* What the next call would do, in poll(2) terms (Linux datagram_poll,
+ * and tcp_poll for streams). */
 short sock_poll_events(const struct glass_sock *sk)
 {
     short ev = 0;
     if (sk->closed)
         return POLLNVAL;
-    if (sk->type == SOCK_STREAM)
-        return POLLOUT | POLLHUP; /* an unconnected TCP socket, as on Linux */
+    if (sk->type == SOCK_STREAM) {
+        /* Linux tcp_poll (tcp_user.c); an ICMP error on the socket too. */
+        ev = sk->tcb ? tcp_user_poll(sk->tcb) : POLLOUT | POLLHUP;
+        return sk->so_error ? ev | POLLERR : ev;
+    }
     if (sk->so_error)
         ev |= POLLERR;
     if (sk->rcvq.count || sk->shut_rd)

@@ -8,7 +8,9 @@
  * bind()     claims an address and port: 0.0.0.0 or one of ours (RFC 1122
  *            4.1.3.5, multihoming); conflicts follow the BSD rules.
  * connect()  on a datagram socket only remembers a default peer: from then
- *            on only datagrams from that peer are received (udp_match).
+ *            on only datagrams from that peer are received (udp_match);
+ *            on a stream it opens a TCP connection (sock_stream.c).
+ * listen(), accept()  streams only: sock_stream.c.
  * send*()    build a datagram and hand it to udp_output during the call.
  * recv*()    take the oldest datagram from the socket's queue, sleeping
  *            in sock_wait (sock_wait.c) while it is empty.
@@ -40,6 +42,7 @@
 #include "mem.h"
 #include "netif.h"
 #include "stack.h"
+#include "tcp.h"
 #include "trace.h"
 #include "udp.h"
 #include "util.h"
@@ -178,6 +181,11 @@ void sock_stack_init(struct glass_stack *stack)
     stack->port_hi = SOCK_EPHEMERAL_HI;
 }
 
+static bool sock_is_stream_type(int type)
+{
+    return type == SOCK_STREAM;
+}
+
 static void sock_unlink(struct glass_sock *sk)
 {
     struct glass_stack *stack = sk->stack;
@@ -198,6 +206,8 @@ static void sock_close_locked(struct glass_sock *sk)
     sock_unlink(sk);
     pkb_queue_purge(stack, &sk->rcvq);
     sk->rcv_used = 0;
+    if (sock_is_stream_type(sk->type))
+        sock_stream_close(sk);  /* TCP goes on with the connection as an orphan */
     STAT_INC(stack, socket, closed);
     TRACE(stack, GLASS_TRACE_SOCKET, "sock  fd %d closed", sk->fd);
     sock_wakeup(sk);
@@ -226,6 +236,8 @@ static bool addrs_overlap(uint32_t a, uint32_t b)
 bool sock_port_conflict(struct glass_stack *stack, const struct glass_sock *self, int type,
                         uint32_t addr, uint16_t port)
 {
+    if (sock_is_stream_type(type))
+        return sock_stream_port_conflict(stack, self, addr, port);
     for (const struct glass_sock *sk = stack->socks; sk; sk = sk->next) {
         if (sk == self || sk->type != type || sk->lport != port)
             continue;
@@ -371,6 +383,36 @@ static struct glass_sock *sock_new(struct glass_stack *stack, int type, int prot
     return sk;
 }
 
+int sock_create(struct glass_stack *stack, int type, int protocol, bool nonblock,
+                struct glass_sock **out)
+{
+    int rc;
+    if (stack->nsocks >= stack->max_socks) {
+        STAT_INC(stack, socket, emfile);
+        return -EMFILE;
+    }
+    struct glass_sock *sk = sock_new(stack, type, protocol, nonblock);
+    if (!sk)
+        return -ENOBUFS;
+    /* The descriptor is always close-on-exec (SOCK_CLOEXEC accepted):
+     * a program after exec has no stack to talk to through it. */
+    sk->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (sk->fd < 0 || (rc = table_insert(sk)) < 0) {
+        int err = sk->fd < 0 ? errno : -rc;
+        if (sk->fd >= 0)
+            close(sk->fd);
+        pthread_cond_destroy(&sk->cond);
+        glass_free(stack, sk);
+        return -err;
+    }
+    sk->next = stack->socks;
+    stack->socks = sk;
+    stack->nsocks++;
+    STAT_INC(stack, socket, opened);
+    *out = sk;
+    return 0;
+}
+
 int glass_socket(struct glass_stack *stack, int domain, int type, int protocol)
 {
     if (!stack) {
@@ -385,35 +427,25 @@ int glass_socket(struct glass_stack *stack, int domain, int type, int protocol)
         return -1;
     }
     glass_stack_lock(stack);
-    if (stack->nsocks >= stack->max_socks) {
-        STAT_INC(stack, socket, emfile);
+    struct glass_sock *sk = NULL;
+    rc = sock_create(stack, base, protocol, flags & SOCK_NONBLOCK, &sk);
+    /* A stream socket has its TCP control block from the start (CLOSED),
+     * so options set before connect/listen have somewhere to go. */
+    if (rc == 0 && sock_is_stream_type(base) && (rc = tcp_user_attach(sk)) < 0) {
+        /* Undo sock_create: nobody has seen the descriptor yet. */
+        table_remove(sk);
+        sock_unlink(sk);
+        stack->stats.socket_opened--;
         glass_stack_unlock(stack);
-        errno = EMFILE;
+        sock_put(sk);
+        errno = -rc;
         return -1;
     }
-    struct glass_sock *sk = sock_new(stack, base, protocol, flags & SOCK_NONBLOCK);
-    if (!sk) {
+    if (rc < 0) {
         glass_stack_unlock(stack);
-        errno = ENOBUFS;
+        errno = -rc;
         return -1;
     }
-    /* The descriptor is always close-on-exec (SOCK_CLOEXEC accepted):
-     * a program after exec has no stack to talk to through it. */
-    sk->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (sk->fd < 0 || (rc = table_insert(sk)) < 0) {
-        int err = sk->fd < 0 ? errno : -rc;
-        if (sk->fd >= 0)
-            close(sk->fd);
-        pthread_cond_destroy(&sk->cond);
-        glass_free(stack, sk);
-        glass_stack_unlock(stack);
-        errno = err;
-        return -1;
-    }
-    sk->next = stack->socks;
-    stack->socks = sk;
-    stack->nsocks++;
-    STAT_INC(stack, socket, opened);
     TRACE(stack, GLASS_TRACE_SOCKET, "sock  fd %d socket(AF_INET, %s)", sk->fd,
           base == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_STREAM");
     int fd = sk->fd;
@@ -533,39 +565,49 @@ int glass_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
     struct glass_sock *sk = sock_enter(fd);
     if (!sk)
         return -1;
-    if (sock_is_stream(sk))
-        return (int)sock_leave(sk, -EOPNOTSUPP); /* TCP: a later issue */
     int rc;
     if (!addr)
         rc = -EFAULT;
     else if (addrlen < sizeof(sa_family_t))
         rc = -EINVAL;
-    else if (addr->sa_family == AF_UNSPEC)
+    else if (addr->sa_family == AF_UNSPEC && !sock_is_stream(sk))
         rc = sock_disconnect(sk);
-    else if ((rc = sock_addr_in(addr, addrlen, &sin)) == 0)
-        rc = sin.sin_family == AF_INET ? sock_connect_dgram(sk, &sin) : -EAFNOSUPPORT;
+    else if ((rc = sock_addr_in(addr, addrlen, &sin)) == 0) {
+        if (sin.sin_family != AF_INET)
+            rc = -EAFNOSUPPORT;
+        else if (sock_is_stream(sk))
+            rc = sock_stream_connect(sk, &sin);
+        else
+            rc = sock_connect_dgram(sk, &sin);
+    }
     return (int)sock_leave(sk, rc);
 }
 
 int glass_listen(int fd, int backlog)
 {
-    (void)backlog;
     struct glass_sock *sk = sock_enter(fd);
     if (!sk)
         return -1;
-    /* Datagram sockets have no connections to listen for (Linux:
-     * EOPNOTSUPP); streams must wait for the TCP issue. */
-    return (int)sock_leave(sk, -EOPNOTSUPP);
+    /* Datagram sockets have no connections to listen for (Linux: EOPNOTSUPP). */
+    if (!sock_is_stream(sk))
+        return (int)sock_leave(sk, -EOPNOTSUPP);
+    return (int)sock_leave(sk, sock_stream_listen(sk, backlog));
 }
 
 int glass_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 {
-    (void)addr;
-    (void)addrlen;
     struct glass_sock *sk = sock_enter(fd);
     if (!sk)
         return -1;
-    return (int)sock_leave(sk, -EOPNOTSUPP);
+    if (!sock_is_stream(sk))
+        return (int)sock_leave(sk, -EOPNOTSUPP);
+    struct glass_sock *nsk;
+    int rc = sock_stream_accept(sk, &nsk);
+    if (rc == 0) {
+        sock_fill_addr(addr, addrlen, nsk->faddr, nsk->fport);
+        rc = nsk->fd;
+    }
+    return (int)sock_leave(sk, rc);
 }
 
 /* ---- names ------------------------------------------------------------------------------------ */
@@ -587,7 +629,7 @@ int glass_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
     struct glass_sock *sk = sock_enter(fd);
     if (!sk)
         return -1;
-    if (!sk->connected)
+    if (sock_is_stream(sk) ? !sock_stream_has_peer(sk) : !sk->connected)
         return (int)sock_leave(sk, -ENOTCONN);
     if (!addr || !addrlen)
         return (int)sock_leave(sk, -EFAULT);
@@ -663,8 +705,12 @@ static ssize_t sock_sendmsg_locked(struct glass_sock *sk, const struct msghdr *m
     struct glass_stack *stack = sk->stack;
     size_t len;
     int rc;
-    if (sock_is_stream(sk))
-        return -EOPNOTSUPP;
+    if (sock_is_stream(sk)) {
+        /* A stream has one peer: a destination address is ignored (Linux). */
+        if ((rc = msg_total(msg, &len)) < 0)
+            return rc;
+        return sock_stream_sendmsg(sk, msg, len, flags);
+    }
     /* Like Linux (inet_send_prepare), an unbound socket gets its port
      * before anything else is looked at: no port left is EAGAIN. */
     if ((rc = sock_autobind(sk)) < 0)
@@ -768,10 +814,10 @@ static ssize_t sock_recvmsg_locked(struct glass_sock *sk, struct msghdr *msg, in
 {
     size_t len;
     int rc;
-    if (sock_is_stream(sk))
-        return -EOPNOTSUPP;
     if ((rc = msg_total(msg, &len)) < 0)
         return rc;
+    if (sock_is_stream(sk))
+        return sock_stream_recvmsg(sk, msg, len, flags);
     for (;;) {
         if (sk->so_error)
             return sock_take_error(sk);
@@ -835,6 +881,11 @@ int glass_shutdown(int fd, int how)
         return -1;
     if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
         return (int)sock_leave(sk, -EINVAL);
+    if (sock_is_stream(sk)) {
+        TRACE(sk->stack, GLASS_TRACE_SOCKET, "sock  fd %d shutdown(%s)", fd,
+              how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR");
+        return (int)sock_leave(sk, sock_stream_shutdown(sk, how));
+    }
     if (how != SHUT_WR)
         sk->shut_rd = true;
     if (how != SHUT_RD)
@@ -858,6 +909,8 @@ int glass_close(int fd)
         return -1;
     }
     glass_stack_lock(sk->stack);
+    if (sock_is_stream(sk))
+        sock_stream_linger(sk); /* SO_LINGER: wait for our FIN's ACK */
     sock_close_locked(sk);
     glass_stack_unlock(sk->stack);
     sock_put(sk); /* the table's reference */

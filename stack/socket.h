@@ -16,6 +16,8 @@
  *   sock_wait.c  blocking: waiting on the socket with timeouts on the
  *                stack's clock, waking, and glass_poll
  *   sock_opt.c   setsockopt/getsockopt and glass_fcntl
+ *   sock_stream.c  SOCK_STREAM calls over TCP (tcp_user.c): connect,
+ *                listen, accept, send/recv on a byte stream, shutdown
  *   udp.c        the datagram protocol under SOCK_DGRAM sockets
  */
 #ifndef GLASS_SOCKET_H
@@ -24,6 +26,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <netinet/in.h>
 
 #include "glass.h"
 #include "pkb.h"
@@ -115,6 +118,33 @@ static inline size_t sock_rcv_charge(size_t payload)
 {
     return payload + SOCK_RCV_OVERHEAD;
 }
+
+/* Make a socket (stack lock held): its eventfd descriptor, in the table
+ * and on the stack's list; 0 or -EMFILE/-ENOBUFS/-errno.  glass_socket
+ * and accept (a stream's new connection) both come through here. */
+int sock_create(struct glass_stack *stack, int type, int protocol, bool nonblock,
+                struct glass_sock **out);
+
+/* ---- sock_stream.c: SOCK_STREAM calls over TCP (stack lock held) ---------- */
+
+int sock_stream_connect(struct glass_sock *sk, const struct sockaddr_in *sin);
+int sock_stream_listen(struct glass_sock *sk, int backlog);
+/* The next connection as a new socket (*out), waiting unless non-blocking. */
+int sock_stream_accept(struct glass_sock *sk, struct glass_sock **out);
+ssize_t sock_stream_sendmsg(struct glass_sock *sk, const struct msghdr *msg, size_t len,
+                            int flags);
+ssize_t sock_stream_recvmsg(struct glass_sock *sk, struct msghdr *msg, size_t len, int flags);
+int sock_stream_shutdown(struct glass_sock *sk, int how);
+/* close(): the SO_LINGER wait (before the socket is marked closed), then
+ * the hand-over of the connection to TCP. */
+void sock_stream_linger(struct glass_sock *sk);
+void sock_stream_close(struct glass_sock *sk);
+/* Linux's TCP bind rules, orphaned connections (TIME-WAIT) included. */
+bool sock_stream_port_conflict(struct glass_stack *stack, const struct glass_sock *self,
+                               uint32_t addr, uint16_t port);
+bool sock_stream_has_peer(const struct glass_sock *sk);
+/* SO_ERROR of a stream: the pending error, cleared. */
+int sock_stream_error(struct glass_sock *sk);
 
 /* ---- sock_wait.c --------------------------------------------------------- */
 

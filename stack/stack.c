@@ -24,6 +24,7 @@
 #include "netif.h"
 #include "route.h"
 #include "socket.h"
+#include "tcp.h"
 
 #define STACK_MAX_POLL_FDS 64
 
@@ -43,7 +44,8 @@ struct glass_stack *glass_stack_new(struct glass_clock *clock)
     s->next_ifindex = 1;
     s->ipv4_next_id = 1;
     sock_stack_init(s);
-    if (route_init(s) < 0 || arp_init(s) < 0 || icmp_init(s) < 0)
+    if (route_init(s) < 0 || arp_init(s) < 0 || icmp_init(s) < 0 ||
+        tcp_stack_init(s) < 0)
         goto fail;
     return s;
 fail:
@@ -60,6 +62,9 @@ int glass_stack_free(struct glass_stack *s)
     glass_capture_close(s);
     /* Sockets still open are closed: their queues hold packets. */
     sock_stack_destroy(s);
+    /* Then every TCP control block, orphans and TIME-WAIT included. */
+    if (s->tcp)
+        tcp_stack_destroy(s);
     /* Protocol state first: queued packets point at interfaces. */
     if (s->arp)
         arp_destroy(s);

@@ -230,6 +230,8 @@ struct tcp_cb {
 
     int error;                      /* ECONNRESET, ECONNREFUSED, ETIMEDOUT...:
                                      * reported once by the socket (SO_ERROR) */
+    int soft_error;                 /* last ICMP soft error (RFC 1122 4.2.3.9):
+                                     * reported instead of ETIMEDOUT on give-up */
 
     /* round-trip time (RFC 6298), microseconds */
     glass_time_t srtt, rttvar, rto;
@@ -255,6 +257,8 @@ struct tcp_cb {
     /* timers (tcp_timer.c) */
     struct glass_timer rexmt, persist, delack, keepalive, time_wait;
     unsigned persist_backoff;
+    unsigned persist_probes_out;    /* zero-window probes no ACK answered
+                                     * (give up after cfg.retries, like Linux) */
     unsigned keep_probes;           /* unanswered keepalive probes */
     glass_time_t last_rcv;          /* when a segment last arrived (keepalive) */
 
@@ -323,8 +327,12 @@ void tcp_wake(struct tcp_cb *tcb);
  * then drops the ACK and lets the SYN-ACK be retransmitted). */
 bool tcp_listen_add_child(struct tcp_cb *parent, struct tcp_cb *child);
 bool tcp_listen_child_established(struct tcp_cb *child);
-/* The oldest established child, taken off the accept queue; NULL if none. */
+/* The oldest established child, taken off the accept queue (its parent
+ * pointer cleared); NULL if none. */
 struct tcp_cb *tcp_listen_take(struct tcp_cb *parent);
+/* The listener is closing: every child on either queue is reset (RST sent)
+ * and freed; the queues are empty afterwards. */
+void tcp_listen_close(struct tcp_cb *parent);
 
 /* ---- tcp_input.c ---------------------------------------------------------- */
 
@@ -363,6 +371,8 @@ void tcp_send_ack(struct tcp_cb *tcb);
 /* RFC 1122 4.2.3.2: data arrived in order (dlen bytes): ACK every second
  * full-sized segment at once, otherwise arm the delayed-ACK timer. */
 void tcp_ack_received_data(struct tcp_cb *tcb, size_t dlen);
+/* RFC 1122 4.2.3.6: a keep-alive probe, <SEQ=SND.UNA-1><ACK>. */
+void tcp_send_keepalive(struct tcp_cb *tcb);
 /* RFC 5961 7: an ACK in answer to a suspicious RST/SYN, at most
  * cfg.challenge_ack_limit per second per stack (counted when suppressed). */
 void tcp_send_challenge_ack(struct tcp_cb *tcb);
@@ -374,6 +384,10 @@ void tcp_send_rst_reply(struct glass_stack *stack, const struct tcp_seg *seg);
 void tcp_send_rst(struct tcp_cb *tcb);
 /* Retransmit the first unacknowledged segment (SYN, data or FIN) now. */
 void tcp_retransmit(struct tcp_cb *tcb);
+/* The persist timer's segment (RFC 9293 3.8.6.1): one octet at SND.UNA
+ * beyond a zero window, or, if a small window is open, what fits in it
+ * (overriding sender SWS avoidance). */
+void tcp_send_window_probe(struct tcp_cb *tcb);
 /* The window we can advertise now (receiver SWS avoidance, RFC 1122
  * 4.2.3.3; never shrinking the right edge); 0..TCP_MAX_WINDOW. */
 uint32_t tcp_rcv_window(struct tcp_cb *tcb);

@@ -1,2 +1,98 @@
-/* tcp_opt.c - placeholder: being written. */
+/*
+ * tcp_opt.c - TCP options (RFC 9293 3.1 "Options", 3.2 "Specific Option
+ * Definitions"; RFC 1122 4.2.2.5).
+ *
+ * An option is either one byte (End of Option List, No-Operation) or
+ * kind, length, then length - 2 bytes of value.  RFC 9293 3.1 asks a
+ * receiver to be ready for any option and to skip the ones it does not
+ * know by their length -- which is exactly why a length that lies (0, 1,
+ * or past the end of the area) cannot be survived: there is no telling
+ * where the next option starts.  Such a segment is dropped (RFC 9293
+ * 3.1: "handle an illegal option length ... without crashing ...
+ * reset the connection or drop the segment"; glass drops, like Linux).
+ */
+#include <string.h>
+
 #include "tcp.h"
+#include "util.h"
+
+/* The length each option we know MUST have (RFC 9293 3.2, RFC 7323 2.2
+ * and 3.2, RFC 2018 2); 0 for "checked elsewhere". */
+static int tcp_opt_known_len(uint8_t kind)
+{
+    switch (kind) {
+    case TCPOPT_MSS:
+        return 4;
+    case TCPOPT_WSCALE:
+        return 3;
+    case TCPOPT_SACK_PERM:
+        return 2;
+    case TCPOPT_TIMESTAMP:
+        return 10;
+    default:
+        return 0;
+    }
+}
+
+static void tcp_opt_take(const uint8_t *v, uint8_t kind, struct tcp_opts *o)
+{
+    switch (kind) {
+    case TCPOPT_MSS:
+        o->mss_present = true;
+        o->mss = get_be16(v);
+        break;
+    case TCPOPT_WSCALE:
+        o->ws_present = true;
+        o->ws = v[0];
+        break;
+    case TCPOPT_SACK_PERM:
+        o->sack_perm = true;
+        break;
+    case TCPOPT_TIMESTAMP:
+        o->ts_present = true;
+        o->tsval = get_be32(v);
+        o->tsecr = get_be32(v + 4);
+        break;
+    default:
+        break;          /* SACK blocks and unknown options: skipped */
+    }
+}
+
+int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = p[i];
+        if (kind == TCPOPT_EOL)
+            return 0;   /* the rest of the area is padding */
+        if (kind == TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= len)
+            return -1;  /* a kind byte with no room for its length */
+        uint8_t olen = p[i + 1];
+        if (olen < 2 || olen > len - i)
+            return -1;
+        int want = tcp_opt_known_len(kind);
+        if (want && olen != want)
+            return -1;
+        /* RFC 2018 3: SACK is 2 + 8n bytes, n >= 1. */
+        if (kind == TCPOPT_SACK && (olen < 10 || (olen - 2) % 8 != 0))
+            return -1;
+        tcp_opt_take(p + i + 2, kind, o);
+        i += olen;
+    }
+    return 0;
+}
+
+size_t tcp_opts_write_syn(uint8_t *p, uint16_t mss)
+{
+    /* RFC 9293 3.7.1: a SYN SHOULD carry the MSS option.  Four bytes,
+     * already a multiple of 4: no padding needed. */
+    p[0] = TCPOPT_MSS;
+    p[1] = 4;
+    put_be16(p + 2, mss);
+    return 4;
+}

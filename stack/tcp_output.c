@@ -1,2 +1,655 @@
-/* tcp_output.c - placeholder: being written. */
+/*
+ * tcp_output.c - segments out (RFC 9293 3.8, RFC 1122 4.2.3).
+ *
+ * tcp_output() is asked "what may be sent now?" after anything that can
+ * change the answer: the user queued data or a FIN, an ACK opened a
+ * window, a timer fired.  It answers with the sender's rules:
+ *
+ *   - the handshake: SYN in SYN-SENT, SYN-ACK in SYN-RECEIVED (3.5);
+ *   - data within min(SND.WND, cwnd) minus what is in flight (RFC 5681),
+ *     cut to the send MSS (3.7.1), held back by Nagle (RFC 896, RFC 1122
+ *     4.2.3.4) and by sender silly-window avoidance (RFC 1122 4.2.3.4);
+ *   - the FIN once every byte before it has gone (3.6);
+ *   - an ACK if one is owed and nothing else carried it.
+ *
+ * The receive side of the same coin is here too: the window we advertise
+ * (receiver SWS avoidance, RFC 1122 4.2.3.3) and the ACK policy (delayed
+ * ACK, RFC 1122 4.2.3.2).  And the segments that belong to no flow of
+ * data: RSTs (3.10.7.1, ABORT) and RFC 5961 challenge ACKs.
+ *
+ * Every segment leaves through tcp_xmit(), which builds the header (with
+ * the MSS option on SYNs), copies the text out of the send buffer,
+ * computes the checksum and hands the result to IPv4.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "ipv4.h"
+#include "pkb.h"
+#include "stack.h"
 #include "tcp.h"
+#include "trace.h"
+#include "util.h"
+
+#define NOTE_REXMIT " (retransmission)"
+#define NOTE_PROBE " (window probe)"
+
+/* ---- sequence space helpers ---------------------------------------------- */
+
+/* Our SYN occupies ISS; it is acknowledged once SND.UNA has moved past. */
+static bool tcp_syn_acked(const struct tcp_cb *tcb)
+{
+    return seq_gt(tcb->snd_una, tcb->iss);
+}
+
+/* The sequence number of sndbuf's first byte: SND.UNA, or ISS+1 while our
+ * SYN is still unacknowledged (the SYN is not in sndbuf). */
+static uint32_t tcp_data_start(const struct tcp_cb *tcb)
+{
+    return tcp_syn_acked(tcb) ? tcb->snd_una : tcb->iss + 1;
+}
+
+/* One past the last queued byte; the FIN, once queued, sits here. */
+static uint32_t tcp_data_end(const struct tcp_cb *tcb)
+{
+    return tcp_data_start(tcb) + (uint32_t)tcb->sndbuf.len;
+}
+
+static bool tcp_fin_acked(const struct tcp_cb *tcb)
+{
+    return tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seq);
+}
+
+/* RFC 9293 3.3.2: the states in which both sides' sequence numbers are
+ * known, i.e. where segments carry an ACK and data may flow. */
+static bool tcp_synchronized(const struct tcp_cb *tcb)
+{
+    return tcb->state >= TCP_ESTABLISHED;
+}
+
+/* ---- building and sending one segment -------------------------------------- */
+
+static const char *tcp_flags_str(uint8_t flags, char *buf, size_t cap)
+{
+    static const struct {
+        uint8_t bit;
+        const char *name;
+    } names[] = {{TCP_SYN, "SYN"}, {TCP_FIN, "FIN"}, {TCP_RST, "RST"},
+                 {TCP_PSH, "PSH"}, {TCP_ACK, "ACK"}, {TCP_URG, "URG"}};
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < GLASS_ARRAY_SIZE(names); i++) {
+        if (!(flags & names[i].bit))
+            continue;
+        int w = snprintf(buf + n, cap - n, "%s%s", n ? "," : "", names[i].name);
+        if (w < 0 || (size_t)w >= cap - n)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
+}
+
+/* What one outgoing segment is, before it becomes bytes. */
+struct tcp_txseg {
+    uint32_t src, dst;          /* network order */
+    uint16_t sport, dport;      /* network order */
+    uint32_t seq, ack;
+    uint8_t flags;
+    uint16_t wnd;
+    uint16_t mss;               /* != 0: carry the MSS option (SYN, SYN-ACK) */
+    const struct tcp_buf *buf;  /* text from here... */
+    size_t off, len;            /* ...at this offset, len bytes */
+};
+
+/* RFC 9293 3.1 header, options, text and the checksum over the pseudo
+ * header (3.1 "Checksum"); then IPv4.  Returns ipv4_output's result. */
+static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s)
+{
+    uint8_t opts[40];
+    size_t optlen = s->mss ? tcp_opts_write_syn(opts, s->mss) : 0;
+    size_t hlen = TCP_HLEN + optlen;
+    struct pkb *pkb = pkb_alloc(stack, TCP_MAX_HLEN + s->len);
+    if (!pkb) {
+        STAT_INC(stack, tcp, drop_no_memory);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   tx dropped: out of memory");
+        return -ENOBUFS;
+    }
+    uint8_t *t = pkb_put(pkb, hlen + s->len);
+    memcpy(t + TCP_OFF_SPORT, &s->sport, 2);
+    memcpy(t + TCP_OFF_DPORT, &s->dport, 2);
+    put_be32(t + TCP_OFF_SEQ, s->seq);
+    put_be32(t + TCP_OFF_ACK, (s->flags & TCP_ACK) ? s->ack : 0);
+    t[TCP_OFF_DOFF] = (uint8_t)((hlen / 4) << 4);
+    t[TCP_OFF_FLAGS] = s->flags;
+    put_be16(t + TCP_OFF_WND, s->wnd);
+    put_be16(t + TCP_OFF_CSUM, 0);
+    put_be16(t + TCP_OFF_URP, 0);
+    if (optlen)
+        memcpy(t + TCP_HLEN, opts, optlen);
+    if (s->len)
+        tcp_buf_peek(s->buf, s->off, t + hlen, s->len);
+    uint32_t sum = csum_pseudo_ipv4(s->src, s->dst, IPPROTO_TCP_, (uint16_t)(hlen + s->len));
+    put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, hlen + s->len)));
+    pkb_set_l4(pkb);
+    /* df stays off: path MTU discovery comes with issue #6. */
+    struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = false};
+    int rc = ipv4_output(stack, pkb, &tx);
+    if (rc == 0)
+        STAT_INC(stack, tcp, tx);
+    return rc;
+}
+
+/* Does RCV.ADV hold a window we offered?  Not before our first ACK of
+ * the connection (an active open learns RCV.NXT from the SYN-ACK, when
+ * RCV.ADV is still unset), nor if it lies impossibly far from RCV.NXT. */
+static bool tcp_rcv_adv_valid(const struct tcp_cb *tcb)
+{
+    return tcp_synchronized(tcb) && seq_geq(tcb->rcv_adv, tcb->rcv_nxt) &&
+           tcb->rcv_adv - tcb->rcv_nxt <= TCP_MAX_WINDOW;
+}
+
+/* The receive-side bookkeeping every ACK-bearing segment does: whatever
+ * ACK was owed has now been given (RFC 1122 4.2.3.2), and the right edge
+ * of the window we offered is remembered so it never moves left
+ * (RFC 9293 3.8.6.2.2). */
+static void tcp_ack_sent(struct tcp_cb *tcb, uint16_t wnd)
+{
+    tcb->segs_unacked = 0;
+    tcb->ack_now = false;
+    timer_cancel(tcb->stack, &tcb->delack);
+    tcb->rcv_wnd = wnd;
+    uint32_t edge = tcb->rcv_nxt + wnd;
+    if (seq_gt(edge, tcb->rcv_adv) || !tcp_rcv_adv_valid(tcb))
+        tcb->rcv_adv = edge;
+}
+
+/* Send one segment of tcb: seq, flags, `len` bytes of text starting at
+ * seq (taken from sndbuf).  SYNs carry the MSS option.  Trace line in
+ * Wireshark's relative numbers. */
+static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len, const char *note)
+{
+    struct glass_stack *stack = tcb->stack;
+    uint16_t wnd = (uint16_t)tcp_rcv_window(tcb);
+    struct tcp_txseg s = {
+        .src = tcb->laddr,
+        .dst = tcb->faddr,
+        .sport = tcb->lport,
+        .dport = tcb->fport,
+        .seq = seq,
+        .ack = tcb->rcv_nxt,
+        .flags = flags,
+        .wnd = wnd,
+        .mss = (flags & TCP_SYN) ? tcb->adv_mss : 0,
+        .buf = &tcb->sndbuf,
+        .off = len ? seq - tcp_data_start(tcb) : 0,
+        .len = len,
+    };
+    char fl[32];
+    if (flags & TCP_ACK)
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u ack=%u win=%u len=%zu%s",
+              ip4s(tcb->laddr).s, get_be16((const uint8_t *)&tcb->lport), ip4s(tcb->faddr).s,
+              get_be16((const uint8_t *)&tcb->fport), tcp_flags_str(flags, fl, sizeof fl),
+              seq - tcb->iss, tcb->rcv_nxt - tcb->irs, wnd, len, note ? note : "");
+    else
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u win=%u len=%zu%s",
+              ip4s(tcb->laddr).s, get_be16((const uint8_t *)&tcb->lport), ip4s(tcb->faddr).s,
+              get_be16((const uint8_t *)&tcb->fport), tcp_flags_str(flags, fl, sizeof fl),
+              seq - tcb->iss, wnd, len, note ? note : "");
+    if (flags & TCP_ACK)
+        tcp_ack_sent(tcb, wnd);
+    return tcp_emit(stack, &s);
+}
+
+/* After sending [seq, end): SND.NXT and SND.MAX move, the retransmission
+ * timer runs (RFC 6298 5.1), and a segment of new data may be timed --
+ * one at a time, never a retransmitted one (Karn, RFC 6298 3). */
+static void tcp_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool probe)
+{
+    bool fresh = seq_geq(seq, tcb->snd_max);
+    if (seq_gt(end, tcb->snd_nxt))
+        tcb->snd_nxt = end;
+    if (seq_gt(end, tcb->snd_max))
+        tcb->snd_max = end;
+    if (fresh && !tcb->rtt_timing) {
+        tcb->rtt_timing = true;
+        tcb->rtt_seq = end;
+        tcb->rtt_start = glass_stack_now(tcb->stack);
+    }
+    if (!probe && !timer_pending(&tcb->rexmt))
+        tcp_timer_rexmt_restart(tcb);
+}
+
+/* ---- the handshake ------------------------------------------------------------ */
+
+/* RFC 9293 3.5: <SEQ=ISS><CTL=SYN> from SYN-SENT, <SEQ=ISS><ACK=RCV.NXT>
+ * <CTL=SYN,ACK> from SYN-RECEIVED, with our MSS (3.7.1). */
+static void tcp_send_syn(struct tcp_cb *tcb, bool rexmit)
+{
+    if (!tcb->adv_mss)
+        tcb->adv_mss = tcp_mss_to_advertise(tcb->stack, tcb->faddr);
+    uint8_t flags = tcb->state == TCP_SYN_RECEIVED ? (TCP_SYN | TCP_ACK) : TCP_SYN;
+    if (!rexmit)
+        tcb->recover = tcb->iss; /* RFC 6582 3.2 step 1 */
+    tcp_xmit(tcb, tcb->iss, flags, 0, rexmit ? NOTE_REXMIT : NULL);
+    tcp_sent(tcb, tcb->iss, tcb->iss + 1, false);
+}
+
+/* ---- what data may go now ------------------------------------------------------ */
+
+static uint32_t tcp_smss(const struct tcp_cb *tcb)
+{
+    return tcb->snd_mss ? tcb->snd_mss : TCP_DEFAULT_MSS;
+}
+
+/* The usable window: min(SND.WND, cwnd) less what is in flight
+ * (RFC 5681 3.1: "MUST NOT send data with a sequence number higher than
+ * the sum of the highest acknowledged sequence number and the minimum of
+ * cwnd and rwnd"). */
+static uint32_t tcp_usable_window(const struct tcp_cb *tcb)
+{
+    uint32_t wnd = GLASS_MIN(tcb->snd_wnd, tcb->cwnd);
+    uint32_t flight = tcp_flight_size(tcb);
+    return wnd > flight ? wnd - flight : 0;
+}
+
+/* How many bytes of text to put in the next segment at SND.NXT; 0 to
+ * wait.  RFC 1122 4.2.3.4 sender SWS avoidance, with Nagle folded in as
+ * the RFC does: send when
+ *   (a) a full-sized segment can go, or
+ *   (b) all queued data can go and either nothing is outstanding or Nagle
+ *       is off (TCP_NODELAY) or it is the last data before our FIN, or
+ *   (c) at least half the largest window the peer ever offered can go.
+ * Retransmissions after an RTO (SND.NXT < SND.MAX) are not held back. */
+static uint32_t tcp_send_len(const struct tcp_cb *tcb, uint32_t unsent)
+{
+    uint32_t mss = tcp_smss(tcb);
+    uint32_t usable = tcp_usable_window(tcb);
+    uint32_t len = GLASS_MIN(GLASS_MIN(mss, unsent), usable);
+    if (len == 0)
+        return 0;
+    if (len == mss || seq_lt(tcb->snd_nxt, tcb->snd_max))
+        return len;
+    if (len == unsent && (tcp_flight_size(tcb) == 0 || tcb->nodelay || tcb->fin_queued))
+        return len;
+    if (tcb->max_snd_wnd && len >= tcb->max_snd_wnd / 2)
+        return len;
+    return 0;
+}
+
+/* Count a retransmission; Karn: the segment being timed may now be
+ * acknowledged ambiguously, so stop timing. */
+static void tcp_count_rexmit(struct tcp_cb *tcb)
+{
+    STAT_INC(tcb->stack, tcp, retransmits);
+    tcb->retransmits++;
+    tcb->rtt_timing = false;
+}
+
+/* Send len bytes of text at seq (taken from sndbuf), with PSH when it
+ * empties the buffer and the FIN riding on it when one is queued behind
+ * (RFC 9293 3.6).  A window probe is watched by the persist timer, not
+ * the retransmission timer. */
+static void tcp_output_segment(struct tcp_cb *tcb, uint32_t seq, uint32_t len, bool probe)
+{
+    uint32_t end = tcp_data_end(tcb);
+    bool rexmit = seq_lt(seq, tcb->snd_max);
+    uint8_t flags = TCP_ACK;
+    uint32_t seg_end = seq + len;
+    if (seg_end == end) {
+        flags |= TCP_PSH; /* the send buffer empties: push (RFC 9293 3.9.1.2) */
+        if (tcb->fin_queued) {
+            flags |= TCP_FIN;
+            tcb->fin_sent = true;
+            tcb->fin_seq = seg_end;
+            seg_end++;
+        }
+    }
+    if (rexmit && !probe)
+        tcp_count_rexmit(tcb);
+    if (probe)
+        tcb->rtt_timing = false;
+    tcp_xmit(tcb, seq, flags, len, probe ? NOTE_PROBE : rexmit ? NOTE_REXMIT : NULL);
+    tcp_sent(tcb, seq, seg_end, probe);
+}
+
+/* One data segment at SND.NXT; false when the rules say wait. */
+static bool tcp_output_data(struct tcp_cb *tcb)
+{
+    uint32_t unsent = tcp_data_end(tcb) - tcb->snd_nxt;
+    uint32_t len = tcp_send_len(tcb, unsent);
+    if (len == 0)
+        return false;
+    tcp_output_segment(tcb, tcb->snd_nxt, len, false);
+    return true;
+}
+
+/* A FIN on its own, at the end of the data (RFC 9293 3.10.4 CLOSE:
+ * "queue this until all preceding SENDs have been segmentized, then form
+ * a FIN segment and send it"). */
+static void tcp_output_fin(struct tcp_cb *tcb)
+{
+    uint32_t seq = tcp_data_end(tcb);
+    bool rexmit = seq_lt(seq, tcb->snd_max);
+    if (rexmit)
+        tcp_count_rexmit(tcb);
+    tcb->fin_sent = true;
+    tcb->fin_seq = seq;
+    tcp_xmit(tcb, seq, TCP_ACK | TCP_FIN, 0, rexmit ? NOTE_REXMIT : NULL);
+    tcp_sent(tcb, seq, seq + 1, false);
+}
+
+/* Data and FIN in the synchronized states, as much as the rules allow.
+ * Returns whether anything went out. */
+static bool tcp_output_stream(struct tcp_cb *tcb)
+{
+    bool sent = false;
+    if (tcp_fin_acked(tcb))
+        return false;
+    for (;;) {
+        uint32_t end = tcp_data_end(tcb);
+        if (seq_lt(tcb->snd_nxt, end)) {
+            if (!tcp_output_data(tcb))
+                break;
+        } else if (tcb->fin_queued && tcb->snd_nxt == end) {
+            tcp_output_fin(tcb);
+        } else {
+            break;
+        }
+        sent = true;
+    }
+    return sent;
+}
+
+/* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: data waits, nothing is in flight
+ * that an ACK could answer, and the window will not let it go: only
+ * probing can learn when the window opens. */
+static void tcp_output_maybe_persist(struct tcp_cb *tcb)
+{
+    if (timer_pending(&tcb->rexmt) || timer_pending(&tcb->persist))
+        return;
+    if (tcb->snd_nxt != tcb->snd_una || tcb->snd_nxt == tcp_data_end(tcb))
+        return;
+    tcp_timer_persist_start(tcb);
+}
+
+void tcp_output(struct tcp_cb *tcb)
+{
+    switch (tcb->state) {
+    case TCP_CLOSED:
+    case TCP_LISTEN:
+        return;
+    case TCP_SYN_SENT:
+        if (tcb->snd_nxt == tcb->iss)
+            tcp_send_syn(tcb, false);
+        tcb->ack_now = false; /* no RCV.NXT to acknowledge yet */
+        return;
+    case TCP_SYN_RECEIVED:
+        if (tcb->snd_nxt == tcb->iss)
+            tcp_send_syn(tcb, false);
+        else if (tcb->ack_now)
+            tcp_send_ack(tcb);
+        return;
+    default:
+        break;
+    }
+    if (!tcb->snd_mss)
+        tcp_mss_update(tcb);
+    if (!tcb->cwnd && tcb->cc && tcb->cc->init)
+        tcb->cc->init(tcb);
+    tcp_output_stream(tcb);
+    tcp_output_maybe_persist(tcb);
+    /* RFC 6298 5.1: whenever anything is outstanding, the timer runs
+     * (a zero-window probe byte is watched by the persist timer). */
+    if (tcb->snd_max != tcb->snd_una && !timer_pending(&tcb->rexmt) &&
+        !timer_pending(&tcb->persist) && !tcp_fin_acked(tcb))
+        tcp_timer_rexmt_restart(tcb);
+    if (tcb->ack_now)
+        tcp_send_ack(tcb);
+}
+
+/* ---- ACKs ------------------------------------------------------------------------ */
+
+void tcp_send_ack(struct tcp_cb *tcb)
+{
+    if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN || tcb->state == TCP_SYN_SENT) {
+        tcb->ack_now = false;
+        return;
+    }
+    /* RFC 9293: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>.  glass rewinds SND.NXT
+     * to SND.UNA on a retransmission timeout (go-back-N), so it uses the
+     * highest sequence number sent, SND.MAX -- what SND.NXT would be
+     * without the rewind (Linux: tcp_acceptable_seq).  An ACK carrying a
+     * SEQ the peer has already passed would be "not acceptable" to a
+     * strict RFC 9293 receiver and its ACK field ignored. */
+    tcp_xmit(tcb, tcb->snd_max, TCP_ACK, 0, NULL);
+}
+
+/* RFC 1122 4.2.3.6 keep-alive probe: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no
+ * data -- a sequence number the peer has already acknowledged, so a live
+ * peer answers with an ACK (Linux sends the same). */
+void tcp_send_keepalive(struct tcp_cb *tcb)
+{
+    tcp_xmit(tcb, tcb->snd_una - 1, TCP_ACK, 0, NULL);
+}
+
+/* RFC 1122 4.2.3.2 (and RFC 5681 4.2): "an ACK should be generated for at
+ * least every second full-sized segment" and never later than 500 ms (we
+ * use cfg.delack_max, 200 ms like Linux).  A full-sized segment is one of
+ * the MSS the peer sends with: the smaller of what we advertised and what
+ * it advertised (the path is usually symmetric). */
+void tcp_ack_received_data(struct tcp_cb *tcb, size_t dlen)
+{
+    uint32_t rcv_mss = GLASS_MIN(tcb->adv_mss ? tcb->adv_mss : TCP_DEFAULT_MSS,
+                                 tcb->peer_mss ? tcb->peer_mss : TCP_DEFAULT_MSS);
+    if (dlen >= rcv_mss)
+        tcb->segs_unacked++;
+    if (tcb->segs_unacked >= 2) {
+        tcb->ack_now = true;
+        tcp_output(tcb); /* data going out may carry the ACK */
+        return;
+    }
+    tcp_timer_delack_start(tcb);
+}
+
+/* RFC 5961 7: challenge ACKs are limited to challenge_ack_limit per
+ * second for the whole stack (as Linux does), so a blind attacker cannot
+ * make us flood. */
+void tcp_send_challenge_ack(struct tcp_cb *tcb)
+{
+    struct glass_stack *stack = tcb->stack;
+    struct tcp_stack *ts = stack->tcp;
+    glass_time_t now = glass_stack_now(stack);
+    if (now - ts->challenge_window >= GLASS_USEC_PER_SEC || now < ts->challenge_window) {
+        ts->challenge_window = now;
+        ts->challenge_count = 0;
+    }
+    if (ts->challenge_count >= ts->cfg.challenge_ack_limit) {
+        STAT_INC(stack, tcp, challenge_limited);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   challenge ACK suppressed: %u this second",
+              ts->challenge_count);
+        return;
+    }
+    ts->challenge_count++;
+    STAT_INC(stack, tcp, challenge_acks);
+    TRACE(stack, GLASS_TRACE_TCP, "tcp   challenge ACK (RFC 5961)");
+    tcp_send_ack(tcb);
+}
+
+/* ---- RST ----------------------------------------------------------------------- */
+
+void tcp_send_rst_reply(struct glass_stack *stack, const struct tcp_seg *seg)
+{
+    if (seg->flags & TCP_RST)
+        return; /* RFC 9293 3.10.7.1: "an incoming segment containing a RST is discarded" */
+    struct tcp_txseg s = {
+        .src = seg->dst,
+        .dst = seg->src,
+        .sport = seg->dport,
+        .dport = seg->sport,
+    };
+    if (seg->flags & TCP_ACK) {
+        s.seq = seg->ack; /* <SEQ=SEG.ACK><CTL=RST> */
+        s.flags = TCP_RST;
+    } else {
+        s.seq = 0; /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+        s.ack = seg->seq + seg->len;
+        s.flags = TCP_RST | TCP_ACK;
+    }
+    char fl[32];
+    TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u ack=%u (reply)", ip4s(s.src).s,
+          get_be16((const uint8_t *)&s.sport), ip4s(s.dst).s,
+          get_be16((const uint8_t *)&s.dport), tcp_flags_str(s.flags, fl, sizeof fl), s.seq,
+          s.ack);
+    STAT_INC(stack, tcp, rst_sent);
+    tcp_emit(stack, &s);
+}
+
+/* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>.  Like Linux, glass adds
+ * ACK=RCV.NXT once synchronized (some middleboxes ignore a bare RST), and
+ * uses SND.MAX: after an RTO SND.NXT went back, and the peer may already
+ * expect the higher number (RFC 5961 3 wants it exact). */
+void tcp_send_rst(struct tcp_cb *tcb)
+{
+    if (tcb->state == TCP_CLOSED || tcb->state == TCP_LISTEN)
+        return;
+    uint8_t flags = tcb->state == TCP_SYN_SENT ? TCP_RST : (TCP_RST | TCP_ACK);
+    STAT_INC(tcb->stack, tcp, rst_sent);
+    tcp_xmit(tcb, tcb->snd_max, flags, 0, NULL);
+}
+
+/* ---- retransmission ---------------------------------------------------------------- */
+
+/* The first unacknowledged segment, again: the SYN or SYN-ACK, else up to
+ * one MSS of the oldest data (with the FIN if it fits), else the FIN.
+ * Called by the RTO (after SND.NXT went back to SND.UNA), by fast
+ * retransmit and NewReno partial ACKs (SND.NXT unchanged), and for a
+ * retransmitted SYN on a listener. */
+void tcp_retransmit(struct tcp_cb *tcb)
+{
+    if ((tcb->state == TCP_SYN_SENT || tcb->state == TCP_SYN_RECEIVED) && !tcp_syn_acked(tcb)) {
+        tcp_count_rexmit(tcb);
+        tcb->syn_retransmitted = true; /* RFC 5681 3.1: IW = 1 segment then */
+        tcp_send_syn(tcb, true);
+        return;
+    }
+    if (!tcp_synchronized(tcb) || tcp_fin_acked(tcb) || tcb->snd_una == tcb->snd_max)
+        return;
+    uint32_t seq = tcb->snd_una;
+    uint32_t outstanding = tcb->snd_max - seq;
+    uint32_t len = GLASS_MIN(tcp_smss(tcb), (uint32_t)tcb->sndbuf.len);
+    len = GLASS_MIN(len, outstanding);
+    uint8_t flags = TCP_ACK;
+    uint32_t end = seq + len;
+    if (tcb->fin_sent && end == tcb->fin_seq) {
+        flags |= TCP_FIN;
+        end++;
+    }
+    if (len == 0 && !(flags & TCP_FIN))
+        return;
+    if (len && seq + len == tcp_data_end(tcb))
+        flags |= TCP_PSH;
+    tcp_count_rexmit(tcb);
+    tcp_xmit(tcb, seq, flags, len, NOTE_REXMIT);
+    tcp_sent(tcb, seq, end, false);
+}
+
+void tcp_send_window_probe(struct tcp_cb *tcb)
+{
+    if (!tcp_synchronized(tcb) || tcb->sndbuf.len == 0 || tcp_fin_acked(tcb))
+        return;
+    /* Start again from SND.UNA: an earlier probe byte the peer refused is
+     * the first byte of this one. */
+    tcb->snd_nxt = tcb->snd_una;
+    uint32_t usable = tcp_usable_window(tcb);
+    uint32_t len = GLASS_MIN(GLASS_MIN(usable, tcp_smss(tcb)), (uint32_t)tcb->sndbuf.len);
+    if (len == 0) {
+        tcp_output_segment(tcb, tcb->snd_una, 1, true); /* one octet beyond the window */
+        return;
+    }
+    tcp_output_segment(tcb, tcb->snd_una, len, false); /* SWS override: what fits */
+}
+
+/* ---- the receive window --------------------------------------------------------------- */
+
+/* Free receive space: what the buffer can still take, out-of-order bytes
+ * included (they will become in order), at most what the unscaled window
+ * field can say. */
+static uint32_t tcp_rcv_space(const struct tcp_cb *tcb)
+{
+    size_t used = tcb->rcvbuf.len + tcb->ooo_bytes;
+    size_t space = tcb->rcvbuf.max > used ? tcb->rcvbuf.max - used : 0;
+    return (uint32_t)GLASS_MIN(space, (size_t)TCP_MAX_WINDOW);
+}
+
+/* What we offered last and still stands: RCV.ADV - RCV.NXT. */
+static uint32_t tcp_rcv_offered(const struct tcp_cb *tcb)
+{
+    if (!tcp_rcv_adv_valid(tcb))
+        return 0;
+    return tcb->rcv_adv - tcb->rcv_nxt;
+}
+
+/* RFC 1122 4.2.3.3: move the right edge only by a worthwhile amount:
+ * min(half the buffer, one MSS). */
+static uint32_t tcp_rcv_sws_threshold(const struct tcp_cb *tcb)
+{
+    uint32_t mss = tcb->adv_mss ? tcb->adv_mss : TCP_DEFAULT_MSS;
+    return GLASS_MIN((uint32_t)(tcb->rcvbuf.max / 2), mss);
+}
+
+uint32_t tcp_rcv_window(struct tcp_cb *tcb)
+{
+    uint32_t space = tcp_rcv_space(tcb);
+    if (!tcp_synchronized(tcb))
+        return space; /* the handshake: nothing received, nothing offered yet */
+    uint32_t offered = tcp_rcv_offered(tcb);
+    /* Never shrink the window (RFC 9293 3.8.6.2.2); advance the right edge
+     * only when it moves by at least the SWS threshold (RFC 1122 4.2.3.3). */
+    if (space <= offered || space - offered < tcp_rcv_sws_threshold(tcb))
+        return offered;
+    return space;
+}
+
+/* RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2: after the user read, tell the
+ * peer only when the window opened by min(half the buffer, MSS) beyond
+ * what it was last told. */
+void tcp_rcv_consumed(struct tcp_cb *tcb)
+{
+    if (!tcp_synchronized(tcb) || tcb->fin_rcvd || tcb->state == TCP_TIME_WAIT)
+        return; /* the peer sends no more: no window to update */
+    uint32_t space = tcp_rcv_space(tcb);
+    uint32_t offered = tcp_rcv_offered(tcb);
+    if (space > offered && space - offered >= tcp_rcv_sws_threshold(tcb)) {
+        TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   window update: %u -> %u", offered, space);
+        tcp_send_ack(tcb);
+    }
+}
+
+/* ---- segment sizes ----------------------------------------------------------------- */
+
+/* RFC 9293 3.7.1 / RFC 6691: the effective send MSS is the smaller of
+ * the peer's MSS option and what our route can carry without
+ * fragmenting (MTU - 40), and TCP_MAXSEG if the user set it; never below
+ * 64 bytes of data (Linux's floor: a tiny MSS is an attack). */
+void tcp_mss_update(struct tcp_cb *tcb)
+{
+    uint32_t mss = tcb->peer_mss ? tcb->peer_mss : TCP_DEFAULT_MSS;
+    size_t route = ipv4_max_payload(tcb->stack, tcb->faddr);
+    if (route > TCP_HLEN)
+        mss = GLASS_MIN(mss, (uint32_t)(route - TCP_HLEN));
+    if (tcb->user_mss)
+        mss = GLASS_MIN(mss, (uint32_t)tcb->user_mss);
+    tcb->snd_mss = (uint16_t)GLASS_MAX(mss, 64u);
+}
+
+/* RFC 9293 3.7.1: "the MSS value to be sent in an MSS option should be
+ * equal to the effective MTU minus the fixed IP and TCP headers". */
+uint16_t tcp_mss_to_advertise(struct glass_stack *stack, uint32_t faddr)
+{
+    size_t route = ipv4_max_payload(stack, faddr);
+    if (route <= TCP_HLEN + 64)
+        return TCP_DEFAULT_MSS;
+    return (uint16_t)GLASS_MIN(route - TCP_HLEN, (size_t)65495);
+}

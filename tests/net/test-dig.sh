@@ -4,10 +4,12 @@
 # its own (--local=/glass.test/, so unknown names get NXDOMAIN and nothing
 # is forwarded anywhere).  Checked: an A record, a CNAME chain followed to
 # its address, NXDOMAIN with exit status 1, MX and TXT, a server that does
-# not answer (exit 9), +tcp (exit 3, "not available yet"), and a name with
-# 40 addresses, whose UDP reply exceeds 512 octets so dnsmasq sets TC
-# (RFC 1035 4.2.1): until glass has TCP, glass-dig must say "answer
-# truncated and TCP is not available yet" and exit 3.
+# not answer (exit 9); DNS over TCP (RFC 1035 4.2.2, RFC 7766): +tcp asks
+# over a TCP connection only (the capture shows TCP to port 53 and no UDP),
+# and a name with 40 addresses, whose UDP reply exceeds 512 octets so
+# dnsmasq sets TC (RFC 1035 4.2.1): glass-dig says ";; Truncated, retrying
+# in TCP mode." and prints all 40 from the TCP answer (RFC 7766 5); finally
+# +tcp once dnsmasq is gone: the kernel refuses (RST), exit 9.
 set -euo pipefail
 # shellcheck source=tests/net/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -115,21 +117,47 @@ expect_eq "TXT: answer" "$(answer_lines txt TXT | cut -d' ' -f5-)" '"hello glass
 run_dig upper A.GLASS.TEST
 expect_eq "upper-case name: exit status" "$rc" 0
 
-# Truncation: 40 A records do not fit in 512 octets.
-run_dig big big.glass.test
-if grep -q "query\[A\] big.glass.test" "$DNSMASQ_ERR"; then
-    pass "dnsmasq logged the query for big.glass.test"
+# Truncation: 40 A records do not fit in 512 octets; over TCP they do.
+run_dig big --pcap "$OUT/big.pcap" big.glass.test
+expect_eq "dnsmasq logged big.glass.test twice (UDP, then TCP)" \
+    "$(grep -c "query\[A\] big.glass.test" "$DNSMASQ_ERR")" 2
+expect_eq "TC fallback: exit status" "$rc" 0
+has "TC fallback: dig's words" big '^;; Truncated, retrying in TCP mode\.$'
+has "TC fallback: server line says TCP" big '^;; SERVER: 10\.0\.0\.1#53\(10\.0\.0\.1\) \(TCP\)$'
+# The public answer keeps GLASS_DNS_MAX_RECORDS (32) records; the capture
+# below shows all 40 came.
+expect_eq "TC fallback: 32 distinct addresses kept, all from 10.0.1.1-40" \
+    "$(answer_lines big A | awk '{print $4}' | grep -E '^10\.0\.1\.([1-9]|[1-3][0-9]|40)$' |
+        sort -u | wc -l)" 32
+if ! grep -Eq 'flags:.* tc' "$OUT/big.out"; then
+    pass "TC fallback: the TCP answer has no tc flag"
 else
-    fail "dnsmasq did not log a query for big.glass.test"
+    fail "TC fallback: tc flag still shown"
 fi
-expect_eq "truncated answer: exit status (TCP not available yet)" "$rc" 3
-has "truncated answer: says so" big 'answer truncated and TCP is not available yet'
-has "truncated answer: tc flag shown" big 'flags:.* tc'
+expect_eq "TC fallback: one UDP query to port 53 in the capture" \
+    "$(tshark_count "$OUT/big.pcap" 'udp.dstport == 53')" 1
+expect_ge "TC fallback: TCP segments to port 53 in the capture" \
+    "$(tshark_count "$OUT/big.pcap" 'tcp.dstport == 53')" 4
+expect_eq "TC fallback: the DNS answer over TCP (tshark decodes it)" \
+    "$(tshark -n -r "$OUT/big.pcap" -Y 'tcp.srcport == 53 && dns.flags.response == 1' \
+        -T fields -e dns.count.answers 2>/dev/null | head -n 1)" 40
 
-# +tcp: honest about TCP not being there yet.
-run_dig tcp a.glass.test +tcp
-expect_eq "+tcp: exit status" "$rc" 3
-has "+tcp: says TCP is not available yet" tcp 'TCP is not available yet'
+# +tcp: the question over TCP only.
+run_dig tcp --pcap "$OUT/tcp.pcap" a.glass.test +tcp
+expect_eq "+tcp: exit status" "$rc" 0
+expect_eq "+tcp: answer" "$(answer_lines tcp A | awk '{print $1, $4}')" "a.glass.test. 10.0.0.50"
+has "+tcp: server line says TCP" tcp '^;; SERVER: 10\.0\.0\.1#53\(10\.0\.0\.1\) \(TCP\)$'
+expect_eq "+tcp: no UDP to port 53 in the capture" \
+    "$(tshark_count "$OUT/tcp.pcap" 'udp.port == 53')" 0
+expect_eq "+tcp: one SYN to port 53" \
+    "$(tshark_count "$OUT/tcp.pcap" 'tcp.dstport == 53 && tcp.flags.syn == 1')" 1
+expect_eq "+tcp: the query has the two-octet length prefix (RFC 1035 4.2.2)" \
+    "$(tshark -n -r "$OUT/tcp.pcap" -Y 'tcp.dstport == 53 && dns' -T fields -e dns.length \
+        2>/dev/null | head -n 1 | grep -Eq '^[0-9]+$' && echo yes || echo no)" yes
+expect_eq "+tcp: glass closed the connection (FIN from glass)" \
+    "$(tshark_count "$OUT/tcp.pcap" 'tcp.dstport == 53 && tcp.flags.fin == 1')" 1
+run_dig tcpmx -t MX glass.test +tcp
+expect_eq "+tcp MX: answer" "$(answer_lines tcpmx MX | awk '{print $4, $5}')" "10 mail.glass.test."
 
 # A server that does not answer: 10.0.0.1 port 53 is served, 10.0.0.77 is
 # nobody (no ARP reply), 2 tries of 1 s + 2 s.
@@ -158,4 +186,11 @@ expect_eq "glass-ping unknown name: exit status 2" "$rc" 2
 has "glass-ping unknown name: says why" ping-nx 'nope.glass.test: '
 
 stop_dnsmasq
+
+# +tcp with nobody on port 53: the kernel answers the SYN with a RST.
+run_dig refused a.glass.test +tcp +tries=2
+expect_eq "+tcp refused: exit status" "$rc" 9
+has "+tcp refused: dig's words" refused '^;; communications error to 10\.0\.0\.1#53: Connection refused$'
+expect_eq "+tcp refused: no retry after a refusal (1 try)" \
+    "$(grep -Eo '\(([0-9]+) tries\)' "$OUT/refused.err")" "(1 tries)"
 net_done

@@ -165,11 +165,12 @@ expect_eq "C: the message" "$(grep -v -E 'Sanitizer|runtime error' "$OUT/c.err" 
     "glass-nc: connect to $GLASS_KERNEL_ADDR port 9 (udp) failed: Connection refused"
 no_sanitizer_report "$OUT/c.err"
 
-# ---- D: TCP is not there yet -------------------------------------------------
+# ---- D: without -u it is TCP: a closed kernel port refuses (RST) ------------
 rc=0
 in_ns timeout 10 "$GLASS_NC" "$GLASS_KERNEL_ADDR" 5000 </dev/null >"$OUT/d.out" 2>"$OUT/d.err" || rc=$?
-expect_eq "D: glass-nc without -u: exit status" "$rc" 2
-expect_eq "D: the message" "$(cat "$OUT/d.err")" "glass-nc: TCP mode comes with the TCP issue; use -u"
+expect_eq "D: glass-nc without -u to a closed TCP port: exit status" "$rc" 1
+expect_eq "D: the message" "$(grep -v -E 'Sanitizer|runtime error' "$OUT/d.err" | head -n 1)" \
+    "glass-nc: connect to $GLASS_KERNEL_ADDR port 5000 (tcp) failed: Connection refused"
 rc=0
 in_ns timeout 10 "$GLASS_NC" -u "$GLASS_KERNEL_ADDR" </dev/null >"$OUT/d2.out" 2>"$OUT/d2.err" || rc=$?
 expect_eq "D: glass-nc -u HOST without PORT: exit status" "$rc" 2

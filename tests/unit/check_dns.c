@@ -15,6 +15,7 @@
 #include "eth.h"
 #include "ipv4.h"
 #include "resolver.h"
+#include "tcp_harness.h"
 
 static struct dns_msg M; /* ~130 KiB: too big for a test's stack frame */
 
@@ -758,7 +759,7 @@ START_TEST(test_resolver_answer_presentation_and_chain)
     ck_assert_int_eq(resolver_rcode_error(DNS_RCODE_SERVFAIL), GLASS_RESOLVE_SERVFAIL);
     ck_assert_int_eq(resolver_rcode_error(DNS_RCODE_NOTIMP), GLASS_RESOLVE_SERVER_ERROR);
     ck_assert_str_eq(glass_resolve_strerror(GLASS_RESOLVE_TRUNCATED),
-                     "answer truncated and TCP is not available yet");
+                     "answer truncated (TC) even over TCP");
 }
 END_TEST
 
@@ -977,28 +978,164 @@ START_TEST(test_resolver_times_out_after_every_try)
 }
 END_TEST
 
-START_TEST(test_resolver_truncated_and_tcp_say_not_yet)
+/* ---- the resolver over TCP (RFC 1035 4.2.2, RFC 7766) ----------------------
+ * The test thread plays a DNS server on 10.0.0.1:53 with crafted segments
+ * (tcp_harness.h): it answers the resolver's SYN, reads the query behind
+ * its two-octet length, and answers. */
+
+/* The next TCP segment glass sent; false: none within 5 s of real time. */
+static bool next_tcp(struct harness *h, struct tseg *s)
+{
+    for (int i = 0; i < 5000; i++) {
+        glass_stack_lock(h->stack);
+        bool got = tx_pop_tcp(h, s);
+        glass_stack_unlock(h->stack);
+        if (got)
+            return true;
+        usleep(1000);
+    }
+    return false;
+}
+
+static struct tseg SEG; /* 64 KiB: off the stack */
+
+/* The server's side of the handshake: glass's SYN to port 53 popped and
+ * checked, SYN-ACK sent, glass's ACK popped.  Fills c. */
+static void server_accept(struct harness *h, struct tcp_h_conn *c, uint32_t irs)
+{
+    ck_assert_msg(next_tcp(h, &SEG), "no SYN");
+    ck_assert_uint_eq(SEG.flags, TCP_SYN);
+    ck_assert_uint_eq(SEG.dport, 53);
+    ck_assert_uint_ge(SEG.sport, 49152); /* an ephemeral port */
+    *c = (struct tcp_h_conn){.h = h, .lport = SEG.sport, .pport = 53, .iss = SEG.seq,
+                             .irs = irs, .snd_nxt = irs + 1, .rcv_nxt = SEG.seq + 1,
+                             .wnd = 65535};
+    tcp_h_send(c, irs, c->rcv_nxt, TCP_SYN | TCP_ACK, NULL, 0);
+    ck_assert_msg(next_tcp(h, &SEG), "no ACK of the SYN-ACK");
+    ck_assert_uint_eq(SEG.flags & (TCP_SYN | TCP_FIN | TCP_RST), 0);
+    ck_assert_uint_eq(SEG.ack, irs + 1);
+}
+
+/* The query glass sends on the connection: RFC 1035 4.2.2, "prefixed with
+ * a two byte length field".  Returns its length (the prefix excluded) and
+ * copies the message to q; the server acknowledges it. */
+static size_t server_read_query(struct tcp_h_conn *c, uint8_t *q, size_t cap)
+{
+    const char *why;
+
+    do
+        ck_assert_msg(next_tcp(c->h, &SEG), "no query segment");
+    while (SEG.dlen == 0);
+    ck_assert_uint_eq(SEG.seq, c->rcv_nxt);
+    ck_assert_uint_gt(SEG.dlen, 2 + 12);
+    ck_assert_uint_eq(get_be16(SEG.data), SEG.dlen - 2); /* the whole message */
+    ck_assert_uint_le(SEG.dlen - 2, cap);
+    memcpy(q, SEG.data + 2, SEG.dlen - 2);
+    ck_assert_int_eq(dns_parse(q, SEG.dlen - 2, &M, &why), DNS_OK);
+    ck_assert_uint_eq(M.flags, DNS_FLAG_RD);
+    c->rcv_nxt += (uint32_t)SEG.dlen;
+    return SEG.dlen - 2;
+}
+
+/* A framed answer (length prefix + message) to query q: one A record
+ * 10.0.0.<last>, with id `id`. */
+static size_t framed_answer(uint8_t *out, const uint8_t *q, size_t qn, uint16_t id, uint8_t last)
+{
+    struct mb m;
+    uint8_t a[4] = {10, 0, 0, last};
+
+    memcpy(m.b, q, qn);
+    m.n = qn;
+    put_be16(m.b, id);
+    put_be16(m.b + 2, RESP);
+    put_be16(m.b + 6, 1);
+    mb_ptr(&m, 12);
+    mb_rr_fixed(&m, DNS_TYPE_A, 60, 4);
+    mb_raw(&m, a, 4);
+    put_be16(out, (uint16_t)m.n);
+    memcpy(out + 2, m.b, m.n);
+    return 2 + m.n;
+}
+
+/* After the answer: glass closes (FIN), the server acknowledges it and
+ * closes too, so the connection ends in TIME-WAIT on glass's side. */
+static void server_close(struct tcp_h_conn *c)
+{
+    do
+        ck_assert_msg(next_tcp(c->h, &SEG), "glass did not close the connection");
+    while (!(SEG.flags & TCP_FIN));
+    ck_assert_uint_eq(SEG.seq, c->rcv_nxt);
+    c->rcv_nxt++;
+    tcp_h_send(c, c->snd_nxt, c->rcv_nxt, TCP_FIN | TCP_ACK, NULL, 0);
+    c->snd_nxt++;
+}
+
+static void start_resolve(struct rq *r, struct harness *h, const char *name)
+{
+    memset(r, 0, sizeof *r);
+    r->h = h;
+    r->name = name;
+}
+
+START_TEST(test_rfc1035_4_2_2_tcp_query_length_prefixed_answer_split_anywhere)
 {
     static struct rq r;
     struct harness h;
+    struct tcp_h_conn c;
     pthread_t t;
-    uint8_t q[700], f[700], udp[600];
-    size_t n;
+    uint8_t q[600], ans[700];
+    size_t qn, an;
 
     harness_init(&h);
     harness_learn_peer(&h);
-    memset(&r, 0, sizeof r);
-    r.h = &h;
-    r.name = "big.example";
+    start_resolve(&r, &h, "www.example.com");
     r.o.tcp = 1;
-    ck_assert_int_eq(glass_resolve(h.stack, "x", A(H_PEER_IP), &r.ans, &r.o),
-                     GLASS_RESOLVE_NOTCP);
-    ck_assert_uint_eq(harness_tx_count(&h), 0); /* nothing was sent */
-    r.o.tcp = 0;
+    ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
+    server_accept(&h, &c, 7000);
+    qn = server_read_query(&c, q, sizeof q);
+    ck_assert_str_eq(M.qname, "www.example.com");
+    an = framed_answer(ans, q, qn, M.id, 42);
+    /* the stream cuts the answer inside its length field, then mid-message */
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, ans, 1);
+    tcp_h_send(&c, c.snd_nxt + 1, c.rcv_nxt, TCP_ACK | TCP_PSH, ans + 1, 10);
+    usleep(20000);
+    ck_assert_int_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0); /* not whole yet */
+    tcp_h_send(&c, c.snd_nxt + 11, c.rcv_nxt, TCP_ACK | TCP_PSH, ans + 11, an - 11);
+    c.snd_nxt += (uint32_t)an;
+    wait_done(&r);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_OK);
+    ck_assert_int_eq(r.ans.over_tcp, 1);
+    ck_assert_uint_eq(r.ans.nrecords, 1);
+    ck_assert_uint_eq(r.ans.records[0].addr, A("10.0.0.42"));
+    ck_assert_uint_eq(r.ans.tries, 1);
+    ck_assert_uint_eq(r.ans.ignored, 0);
+    server_close(&c);
+    ck_assert_uint_eq(counter(&h, "udp.tx"), 0); /* TCP only: no datagram */
+    harness_fini(&h);
+}
+END_TEST
+
+START_TEST(test_rfc7766_5_truncated_udp_answer_asked_again_over_tcp)
+{
+    static struct rq r;
+    struct harness h;
+    struct tcp_h_conn c;
+    pthread_t t;
+    uint8_t q[700], f[700], udp[600], ans[700];
+    size_t n, qn, an;
+    uint16_t udp_id;
+    const char *why;
+
+    harness_init(&h);
+    harness_learn_peer(&h);
+    start_resolve(&r, &h, "big.example");
     ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
     n = next_udp(&h, q, sizeof q);
     ck_assert_uint_gt(n, DNS_OFF);
-    /* the question echoed back with TC and no records */
+    ck_assert_int_eq(dns_parse(q + DNS_OFF, n - DNS_OFF, &M, &why), DNS_OK);
+    udp_id = M.id;
+    /* the question echoed back with TC and no records (RFC 1035 4.1.1) */
     memcpy(udp, q + UDP_OFF, n - UDP_OFF);
     put_be16(udp, 53);
     memcpy(udp + 2, q + UDP_OFF, 2);
@@ -1006,10 +1143,159 @@ START_TEST(test_resolver_truncated_and_tcp_say_not_yet)
     put_be16(udp + 8 + 2, RESP | DNS_FLAG_TC);
     n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_UDP_, udp, n - UDP_OFF);
     harness_inject(&h, f, n);
+
+    /* RFC 7766 5: the same question, over TCP to the same server */
+    server_accept(&h, &c, 0xfffffff0u); /* the server's sequence numbers wrap */
+    qn = server_read_query(&c, q, sizeof q);
+    ck_assert_str_eq(M.qname, "big.example");
+    ck_assert_uint_eq(M.id, udp_id);
+    an = framed_answer(ans, q, qn, M.id, 7);
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, ans, an);
+    c.snd_nxt += (uint32_t)an;
     wait_done(&r);
     pthread_join(t, NULL);
-    ck_assert_int_eq(r.rc, GLASS_RESOLVE_TRUNCATED);
-    ck_assert(r.ans.flags & DNS_FLAG_TC);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_OK);
+    ck_assert_int_eq(r.ans.over_tcp, 1);
+    ck_assert_uint_eq(r.ans.flags & DNS_FLAG_TC, 0); /* the TCP answer's header */
+    ck_assert_uint_eq(r.ans.records[0].addr, A("10.0.0.7"));
+    ck_assert_uint_eq(r.ans.tries, 2); /* one datagram, one connection */
+    server_close(&c);
+    harness_fini(&h);
+}
+END_TEST
+
+START_TEST(test_rfc9293_3_10_7_3_tcp_refused_is_unreachable_without_retry)
+{
+    static struct rq r;
+    struct harness h;
+    pthread_t t;
+
+    harness_init(&h);
+    harness_learn_peer(&h);
+    start_resolve(&r, &h, "www.example.com");
+    r.o.tcp = 1;
+    ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
+    ck_assert_msg(next_tcp(&h, &SEG), "no SYN");
+    ck_assert_uint_eq(SEG.flags, TCP_SYN);
+    ck_assert_uint_eq(SEG.dport, 53);
+    /* nobody listens: RST,ACK acknowledging the SYN */
+    uint8_t f[100];
+    size_t n = build_tcp_frame(f, A(H_PEER_IP), A(H_OUR_IP), 53, SEG.sport, 0, SEG.seq + 1,
+                               TCP_RST | TCP_ACK, 0, NULL, 0, NULL, 0);
+    harness_inject(&h, f, n);
+    wait_done(&r);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_UNREACHABLE);
+    ck_assert_uint_eq(r.ans.tries, 1);
+    ck_assert_int_eq(r.ans.over_tcp, 0);
+    tcp_h_expect_none(&h); /* no second SYN */
+    harness_fini(&h);
+}
+END_TEST
+
+START_TEST(test_rfc7766_closed_without_answer_retried_wrong_id_ignored)
+{
+    static struct rq r;
+    struct harness h;
+    struct tcp_h_conn c;
+    pthread_t t;
+    uint8_t q[600], ans[1400];
+    size_t qn, an, an2;
+
+    harness_init(&h);
+    harness_learn_peer(&h);
+    start_resolve(&r, &h, "www.example.com");
+    r.o.tcp = 1;
+    r.o.tries = 2;
+    ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
+
+    /* try 1: the server reads the query and closes without answering */
+    server_accept(&h, &c, 100);
+    server_read_query(&c, q, sizeof q);
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_FIN | TCP_ACK, NULL, 0);
+    c.snd_nxt++;
+    c.rcv_nxt++; /* glass's FIN comes next: acknowledge it, or it resends */
+    do
+        ck_assert_msg(next_tcp(&h, &SEG), "glass did not close try 1");
+    while (!(SEG.flags & TCP_FIN));
+    tcp_h_send(&c, c.snd_nxt, SEG.seq + 1, TCP_ACK, NULL, 0);
+
+    /* try 2, a new connection: an answer with the wrong id, then the
+     * right one, back to back in one segment (RFC 7766 7: matched by id) */
+    server_accept(&h, &c, 5000);
+    ck_assert_uint_ne(c.lport, 0);
+    qn = server_read_query(&c, q, sizeof q);
+    an = framed_answer(ans, q, qn, (uint16_t)(M.id + 1), 1);
+    an2 = framed_answer(ans + an, q, qn, M.id, 2);
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, ans, an + an2);
+    c.snd_nxt += (uint32_t)(an + an2);
+    wait_done(&r);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_OK);
+    ck_assert_uint_eq(r.ans.records[0].addr, A("10.0.0.2"));
+    ck_assert_uint_eq(r.ans.tries, 2);
+    ck_assert_uint_eq(r.ans.ignored, 1);
+    server_close(&c);
+    harness_fini(&h);
+}
+END_TEST
+
+START_TEST(test_rfc7766_tcp_closed_every_try_reported)
+{
+    static struct rq r;
+    struct harness h;
+    struct tcp_h_conn c;
+    pthread_t t;
+
+    harness_init(&h);
+    harness_learn_peer(&h);
+    start_resolve(&r, &h, "www.example.com");
+    r.o.tcp = 1;
+    r.o.tries = 1;
+    ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
+    server_accept(&h, &c, 100);
+    /* the server resets the connection before the query is even read */
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_RST | TCP_ACK, NULL, 0);
+    wait_done(&r);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_NOTCP);
+    ck_assert_str_eq(glass_resolve_strerror(r.rc),
+                     "the server closed the TCP connection without an answer");
+    ck_assert_uint_eq(r.ans.tries, 1);
+    harness_fini(&h);
+}
+END_TEST
+
+START_TEST(test_rfc7766_tcp_try_times_out_on_the_stack_clock)
+{
+    static struct rq r;
+    struct harness h;
+    pthread_t t;
+
+    harness_init(&h);
+    harness_learn_peer(&h);
+    start_resolve(&r, &h, "www.example.com");
+    r.o.tcp = 1;
+    r.o.tries = 1;
+    r.o.timeout_ms = 500;
+    ck_assert_int_eq(pthread_create(&t, NULL, resolve_thread, &r), 0);
+    ck_assert_msg(next_tcp(&h, &SEG), "no SYN");
+    /* the SYN goes unanswered: 400 ms of stack time is not enough ... */
+    for (int i = 0; i < 8; i++) {
+        harness_advance(&h, 50 * GLASS_USEC_PER_MSEC);
+        usleep(1000);
+    }
+    usleep(20000);
+    ck_assert_int_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0);
+    /* ... 500 ms is */
+    for (int i = 0; i < 40 && !__atomic_load_n(&r.done, __ATOMIC_ACQUIRE); i++) {
+        harness_advance(&h, 50 * GLASS_USEC_PER_MSEC);
+        usleep(1000);
+    }
+    wait_done(&r);
+    pthread_join(t, NULL);
+    ck_assert_int_eq(r.rc, GLASS_RESOLVE_TIMEOUT);
+    ck_assert_uint_eq(r.ans.tries, 1);
     harness_fini(&h);
 }
 END_TEST
@@ -1050,8 +1336,16 @@ static Suite *dns_suite(void)
     tcase_set_timeout(udp, 30);
     tcase_add_test(udp, test_rfc5452_resolver_ignores_wrong_replies_and_retries);
     tcase_add_test(udp, test_resolver_times_out_after_every_try);
-    tcase_add_test(udp, test_resolver_truncated_and_tcp_say_not_yet);
     suite_add_tcase(s, udp);
+    TCase *tcp = tcase_create("resolver-tcp");
+    tcase_set_timeout(tcp, 30);
+    tcase_add_test(tcp, test_rfc1035_4_2_2_tcp_query_length_prefixed_answer_split_anywhere);
+    tcase_add_test(tcp, test_rfc7766_5_truncated_udp_answer_asked_again_over_tcp);
+    tcase_add_test(tcp, test_rfc9293_3_10_7_3_tcp_refused_is_unreachable_without_retry);
+    tcase_add_test(tcp, test_rfc7766_closed_without_answer_retried_wrong_id_ignored);
+    tcase_add_test(tcp, test_rfc7766_tcp_closed_every_try_reported);
+    tcase_add_test(tcp, test_rfc7766_tcp_try_times_out_on_the_stack_clock);
+    suite_add_tcase(s, tcp);
     return s;
 }
 
