@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,10 @@ struct shared_option {
 
 static const struct shared_option shared_options[] = {
     {{"if", required_argument, NULL, KEY_IF}, "SPEC",
-     GLASS_APP_IF_FORM "\nrepeatable (default: " GLASS_APP_DEFAULT_IF ")"},
+     GLASS_APP_IF_FORM "\nrepeatable (default: " GLASS_APP_DEFAULT_IF ")\n"
+     "a tap link may be impaired in both directions, like\nnetem: "
+     "loss=P%,delay=T,reorder=P%,dup=P%[,seed=N]\n(P: 0..100, decimals allowed; "
+     "T: 5ms, 200us, 1s;\na reordered frame is held back one more delay)"},
     {{"gw", required_argument, NULL, KEY_GW}, "ADDR",
      "default route (default " GLASS_APP_DEFAULT_GW ", skipped when no\n--if address reaches it)"},
     {{"route", required_argument, NULL, KEY_ROUTE}, GLASS_APP_ROUTE_FORM,
@@ -275,8 +279,125 @@ static int if_addr(const char *v, struct glass_if_spec *out, char *why, size_t w
     return 0;
 }
 
+/* ---- --if impairments: loss=3%,delay=5ms,reorder=10%,dup=1%,seed=N ------- */
+
+/* "3%", "0.5%", "100%" -> parts per million (at most 4 decimals). */
+static int parse_percent_ppm(const char *v, unsigned *ppm)
+{
+    unsigned long whole = 0, frac = 0, scale = 10000;
+    const char *pct = strchr(v, '%'), *dot = strchr(v, '.');
+    char digits[16];
+
+    if (!pct || pct[1] != '\0' || pct == v || (size_t)(pct - v) >= sizeof(digits))
+        return -1;
+    memcpy(digits, v, (size_t)(pct - v));
+    digits[pct - v] = '\0';
+    if (dot && dot < pct) {
+        const char *f = dot + 1;
+        digits[dot - v] = '\0';
+        if (f == pct || pct - f > 4)
+            return -1;
+        for (; f < pct; f++) {
+            if (*f < '0' || *f > '9')
+                return -1;
+            scale /= 10;
+            frac += (unsigned long)(*f - '0') * scale;
+        }
+        if (dot == v)
+            strcpy(digits, "0");
+    }
+    if (parse_ulong(digits, 100, &whole) < 0 || whole * 10000 + frac > 1000000)
+        return -1;
+    *ppm = (unsigned)(whole * 10000 + frac);
+    return 0;
+}
+
+/* "5ms", "200us", "1s" (or plain "0") -> microseconds, at most max. */
+static int parse_duration_us(const char *v, glass_time_t max, glass_time_t *us)
+{
+    static const struct { const char *unit; glass_time_t mult; } units[] = {
+        {"us", 1}, {"ms", GLASS_USEC_PER_MSEC}, {"s", GLASS_USEC_PER_SEC}};
+    size_t n = strspn(v, "0123456789");
+    char digits[16];
+    unsigned long num;
+
+    if (n == 0 || n >= sizeof(digits))
+        return -1;
+    memcpy(digits, v, n);
+    digits[n] = '\0';
+    if (parse_ulong(digits, 0xffffffffUL, &num) < 0)
+        return -1;
+    if (v[n] == '\0' && num == 0) {
+        *us = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < GLASS_ARRAY_SIZE(units); i++)
+        if (strcmp(v + n, units[i].unit) == 0) {
+            if ((glass_time_t)num > max / units[i].mult)
+                return -1;
+            *us = (glass_time_t)num * units[i].mult;
+            return 0;
+        }
+    return -1;
+}
+
+enum { IMP_LOSS = 1, IMP_DELAY = 2, IMP_REORDER = 4, IMP_DUP = 8, IMP_SEED = 16 };
+
+/* One impairment item; 1 when `item` is not one (so the caller goes on),
+ * -2 (why set) when it is one but bad. */
+static int if_impair(const char *item, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    static const struct { const char *key; unsigned bit; } keys[] = {
+        {"loss=", IMP_LOSS}, {"delay=", IMP_DELAY}, {"reorder=", IMP_REORDER},
+        {"dup=", IMP_DUP},   {"seed=", IMP_SEED}};
+    struct glass_impair *im = &out->impair;
+    unsigned long seed;
+    size_t i;
+    const char *v;
+
+    for (i = 0; i < GLASS_ARRAY_SIZE(keys) && !starts_with(item, keys[i].key); i++)
+        ;
+    if (i == GLASS_ARRAY_SIZE(keys))
+        return 1;
+    v = item + strlen(keys[i].key);
+    if (out->impair_given & keys[i].bit) {
+        set_err(why, whylen, "%.*s given twice", (int)strlen(keys[i].key) - 1, keys[i].key);
+        return -2;
+    }
+    out->impair_given |= keys[i].bit;
+    out->has_impair = true;
+    switch (keys[i].bit) {
+    case IMP_LOSS:
+    case IMP_REORDER:
+    case IMP_DUP:
+        if (parse_percent_ppm(v, keys[i].bit == IMP_LOSS      ? &im->loss_ppm
+                                 : keys[i].bit == IMP_DUP     ? &im->dup_ppm
+                                                              : &im->reorder_ppm) == 0)
+            return 0;
+        set_err(why, whylen, "bad %.*s '%s': want a percentage 0%%..100%% such as 3%% or 0.5%%",
+                (int)strlen(keys[i].key) - 1, keys[i].key, v);
+        return -2;
+    case IMP_DELAY:
+        if (parse_duration_us(v, GLASS_APP_DELAY_MAX, &im->delay) == 0)
+            return 0;
+        set_err(why, whylen, "bad delay '%s': want a time up to 10s such as 5ms, 200us or 1s", v);
+        return -2;
+    default:
+        if (parse_ulong(v, ULONG_MAX, &seed) == 0) {
+            im->seed = seed;
+            return 0;
+        }
+        set_err(why, whylen, "bad seed '%s': want a decimal integer", v);
+        return -2;
+    }
+}
+
 static int if_item(char *item, struct glass_if_spec *out, char *why, size_t whylen)
 {
+    int r = if_impair(item, out, why, whylen);
+
+    if (r <= 0)
+        return r;
     if (starts_with(item, "mac="))
         return if_mac(item + 4, out, why, whylen);
     if (starts_with(item, "mtu="))
@@ -296,6 +417,7 @@ int glass_app_parse_if(const char *spec, struct glass_if_spec *out, char *err, s
 {
     char buf[SPEC_MAX], why[GLASS_APP_ERRLEN];
     char *item, *next;
+    int r;
 
     memset(out, 0, sizeof(*out));
     if (strlen(spec) >= sizeof(buf)) {
@@ -314,12 +436,25 @@ int glass_app_parse_if(const char *spec, struct glass_if_spec *out, char *err, s
         next = strchr(item, ',');
         if (next)
             *next++ = '\0';
-        if (if_item(item, out, why, sizeof(why)) < 0)
+        if ((r = if_item(item, out, why, sizeof(why))) == -2)
+            goto bad_impair;
+        if (r < 0)
             goto bad;
+    }
+    /* A reordered frame is held back one more delay (netem's reordering
+     * lets the chosen frames skip the delay: the same displacement). */
+    out->impair.reorder_delay = out->impair.delay ? out->impair.delay : GLASS_USEC_PER_MSEC;
+    if (out->has_impair && strcmp(out->driver, "tap") != 0) {
+        set_err(err, errlen, "--if '%s': only tap links can be impaired (%s)", spec,
+                GLASS_APP_IMPAIR_FORM);
+        return -1;
     }
     return 0;
 bad:
     set_err(err, errlen, "--if '%s': %s, expected %s", spec, why, GLASS_APP_IF_FORM);
+    return -1;
+bad_impair:
+    set_err(err, errlen, "--if '%s': %s (impairments: %s)", spec, why, GLASS_APP_IMPAIR_FORM);
     return -1;
 }
 
@@ -879,6 +1014,10 @@ int glass_app_configure_netif(struct glass_netif *nif, const struct glass_if_spe
                 spec->prefix_len, strerror(errno));
         return -1;
     }
+    if (spec->has_impair && glass_netif_impair(nif, &spec->impair) < 0) {
+        set_err(err, errlen, "%s: cannot impair the link: %s", name, strerror(errno));
+        return -1;
+    }
     if (glass_netif_up(nif) < 0) {
         set_err(err, errlen, "%s: cannot bring the interface up: %s", name, strerror(errno));
         return -1;
@@ -977,6 +1116,12 @@ void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *
             glass_netif_get_mac(nif, mac);
             appendf(buf, len, &n, " mac %s mtu %u", macs(mac).s, glass_netif_mtu(nif));
         }
+        if (s->has_impair)
+            appendf(buf, len, &n,
+                    " impaired (loss %g%% delay %g ms reorder %g%% dup %g%% seed %llu)",
+                    s->impair.loss_ppm / 1e4, (double)s->impair.delay / 1e3,
+                    s->impair.reorder_ppm / 1e4, s->impair.dup_ppm / 1e4,
+                    (unsigned long long)s->impair.seed);
     }
     if (glass_app_want_default_route(opts))
         appendf(buf, len, &n, ", gw %s", ip4s(opts->gw).s);

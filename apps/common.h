@@ -4,6 +4,8 @@
  *
  *   --if SPEC        DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]; repeatable
  *                    default: tap:tap0,10.0.0.2/24
+ *                    tap links may be impaired (netem-like, both directions):
+ *                    [,loss=P%][,delay=T][,reorder=P%][,dup=P%][,seed=N]
  *   --gw ADDR        default route (default 10.0.0.1)
  *   --route NET/N,via=ADDR   extra route; repeatable
  *   --pcap FILE      capture every frame to FILE ("-" = stdout)
@@ -48,6 +50,10 @@
 #define GLASS_APP_DEFAULT_GW "10.0.0.1"
 
 #define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]"
+/* The impairment items of --if (glass_netif_impair). */
+#define GLASS_APP_IMPAIR_FORM "loss=P%,delay=T,reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms)"
+/* Longest delay an --if may ask for. */
+#define GLASS_APP_DELAY_MAX (10 * GLASS_USEC_PER_SEC)
 #define GLASS_APP_ROUTE_FORM "NET/PREFIX,via=ADDR"
 #define GLASS_APP_TRACE_FORM "a list of eth,arp,ipv4,icmp,udp,tcp,socket or all"
 
@@ -61,6 +67,9 @@ struct glass_if_spec {
     bool has_mac;                       /* false: the stack derives one */
     uint8_t mac[GLASS_ETH_ALEN];
     unsigned mtu;                       /* 0: the driver's default */
+    bool has_impair;                    /* loss=, delay=, reorder=, dup= or seed= given */
+    unsigned impair_given;              /* bit per item, to refuse one given twice */
+    struct glass_impair impair;         /* reorder_delay: delay, or 1 ms without one */
 };
 
 /* One --route: net/prefix_len via gateway `via`. */

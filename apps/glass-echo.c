@@ -482,6 +482,13 @@ int main(int argc, char **argv)
     if (stop_signal)
         fprintf(stderr, "glass-echo: %s, shutting down\n",
                 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Close while the stack still runs, and let TCP deliver what the
+     * connections still hold: the stack ends with this process. */
+    for (unsigned i = 0; i < e.nsvc; i++) {
+        glass_close(e.svc[i].fd);
+        e.svc[i].fd = -1;
+    }
+    glass_stack_drain(e.stack, 2000);
     glass_stack_stop(e.stack);
 out:
     for (unsigned i = 0; i < e.nsvc; i++) {

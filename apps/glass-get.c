@@ -689,6 +689,12 @@ int main(int argc, char **argv)
         code = fetch(&g);
         if (stop_signal && code == 130)
             fprintf(stderr, "glass-get: interrupted\n");
+        if (g.fd >= 0) {
+            /* Closed while the stack runs, so our FIN goes out. */
+            glass_close(g.fd);
+            g.fd = -1;
+            glass_stack_drain(g.stack, 1000);
+        }
         glass_stack_stop(g.stack);
     }
     code = finish_output(&g, code);

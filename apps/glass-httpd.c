@@ -939,6 +939,14 @@ int main(int argc, char **argv)
     if (stop_signal)
         fprintf(stderr, "glass-httpd: %s, shutting down\n",
                 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    /* Close while the stack still runs, and let TCP deliver what the
+     * connections still hold: the stack ends with this process. */
+    while (h.nconns)
+        conn_free(&h, h.nconns - 1);
+    if (h.listener >= 0)
+        glass_close(h.listener);
+    h.listener = -1;
+    glass_stack_drain(h.stack, 2000);
     glass_stack_stop(h.stack);
 out:
     while (h.nconns)

@@ -770,6 +770,13 @@ int main(int argc, char **argv)
     }
     if (stop_signal)
         status = 128 + stop_signal;
+    /* Close while the stack still runs, and let TCP deliver what we sent:
+     * unlike a kernel, the stack ends with this process. */
+    if (nc.fd >= 0) {
+        glass_close(nc.fd);
+        nc.fd = -1;
+    }
+    glass_stack_drain(nc.stack, 3000);
     glass_stack_stop(nc.stack);
 out:
     if (nc.fd >= 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "netif.h"
+#include "stack.h"
 
 struct driver {
     const char *name;
@@ -70,4 +71,23 @@ struct glass_netif *glass_netif_open(struct glass_stack *stack, const char *driv
 const char *driver_kind(const struct glass_netif *nif)
 {
     return nif->ops && nif->ops->kind ? nif->ops->kind : "?";
+}
+
+/* Only drivers whose frames pass through impair.c can be impaired; the
+ * loop wire has impairments of its own (glass_loop_wire_set). */
+int glass_netif_impair(struct glass_netif *nif, const struct glass_impair *p)
+{
+    if (!nif || !p || p->loss_ppm > 1000000 || p->dup_ppm > 1000000 ||
+        p->reorder_ppm > 1000000) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (strcmp(driver_kind(nif), "tap") != 0) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    glass_stack_lock(nif->stack);
+    int rc = tap_impair(nif, p);
+    glass_stack_unlock(nif->stack);
+    return rc;
 }

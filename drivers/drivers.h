@@ -9,6 +9,8 @@
  *   tap   a Linux TAP device (/dev/net/tun); tap.c
  *   loop  an in-memory wire joining stacks in one process, with seeded
  *         impairments for tests; loop.c (public API in glass.h)
+ *   impair  the impairment engine (loss, duplication, reordering, delay)
+ *         a driver may put on its link; impair.c, used by tap.c
  *
  * glass_netif_open() (glass.h) picks the driver by name.
  */
@@ -25,6 +27,9 @@
  * went wrong and what to do. */
 struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *err,
                              size_t errlen);
+
+/* glass_netif_impair for a tap interface (stack lock held). */
+int tap_impair(struct glass_netif *nif, const struct glass_impair *p);
 
 /* Frames that may wait in one loop port's queue (like a NIC's ring);
  * copies beyond it count as lost. */

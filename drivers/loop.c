@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "drivers.h"
+#include "impair.h"
 #include "mem.h"
 #include "netif.h"
 #include "pkb.h"
@@ -57,30 +58,11 @@ struct loop_port {
 
 struct glass_loop_wire {
     pthread_mutex_t lock;          /* see "Locking" above */
-    uint64_t prng;                 /* splitmix64 state */
+    uint64_t prng;                 /* splitmix64 state (impair_roll) */
     struct glass_loop_params params;
     struct loop_port *ports;
     struct glass_loop_counters cnt;
 };
-
-/* ---- the wire's dice -------------------------------------------------- */
-
-/* splitmix64 (Steele, Lea, Flood 2014): tiny, fast, and every seed,
- * including 0, gives a good stream. */
-static uint64_t loop_random(struct glass_loop_wire *w)
-{
-    uint64_t z = (w->prng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-/* True with probability ppm / 1e6. */
-static bool loop_chance(struct glass_loop_wire *w, unsigned ppm)
-{
-    uint64_t draw = ((loop_random(w) >> 32) * 1000000ULL) >> 32; /* 0 .. 999999 */
-    return draw < ppm;
-}
 
 /* ---- carrying a frame (wire->lock held) --------------------------------- */
 
@@ -121,16 +103,16 @@ static void loop_enqueue(struct glass_loop_wire *w, struct loop_port *to,
         glass_stack_wake(rx_stack);
 }
 
-/* One copy from `from` to port `to`, through the impairments.  Every copy
- * draws all three dice, so changing one probability does not shift the
- * others' draws. */
+/* One copy from `from` to port `to`, through the impairments: the dice of
+ * impair.c (every copy draws all three, so changing one probability does
+ * not shift the others' draws). */
 static void loop_carry(struct glass_loop_wire *w, struct glass_netif *from, struct loop_port *to,
                        const struct pkb *frame)
 {
     const struct glass_loop_params *pr = &w->params;
-    bool lost = loop_chance(w, pr->loss_ppm);
-    bool dup = loop_chance(w, pr->dup_ppm);
-    bool held = loop_chance(w, pr->reorder_ppm);
+    struct impair_fate f;
+    impair_roll(&w->prng, pr->loss_ppm, pr->dup_ppm, pr->reorder_ppm, &f);
+    bool lost = f.lost, dup = f.dup, held = f.held;
     if (lost) {
         w->cnt.lost++;
         TRACE(from->stack, GLASS_TRACE_ETH, "eth   loop %s > %s: lost", from->name, to->nif->name);

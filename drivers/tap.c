@@ -12,6 +12,12 @@
  *   attaches the fd to the device (creating it if it does not exist and
  *   we hold CAP_NET_ADMIN).  IFF_NO_PI: frames come without the 4-byte
  *   packet-information prefix, so the fd carries plain Ethernet frames.
+ *
+ * Impairments (glass_netif_impair, --if tap:tap0,loss=3%,delay=5ms,...):
+ * when set, every frame read and every frame to write goes through an
+ * impairment engine (impair.c) first, like netem on both ends of the
+ * cable.  The capture sees what the stack sent (before the engine) and
+ * what the stack received (after it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +34,7 @@
 
 #include "drivers.h"
 #include "eth.h"
+#include "impair.h"
 #include "mem.h"
 #include "netif.h"
 #include "pkb.h"
@@ -41,23 +48,54 @@ struct tap {
     int fd;                     /* -1 once the device has gone away */
     size_t rx_size;             /* data room of a receive buffer */
     struct pkb *spare;          /* buffer for the next read(), kept across EAGAIN */
+    struct impair *impair;      /* NULL: a clean link */
 };
 
 /* ---- the data path ------------------------------------------------------ */
 
-static int tap_transmit(struct glass_netif *nif, struct pkb *pkb)
+/* A TAP write is one whole frame or nothing.  EAGAIN means the kernel's
+ * queue for tap0 is full: the frame is dropped, as a busy NIC would. */
+static int tap_write(struct tap *t, const struct pkb *pkb)
 {
-    struct tap *t = nif->priv;
     if (t->fd < 0)
         return -ENODEV;
     size_t len = pkb_len(pkb);
-    /* A TAP write is one whole frame or nothing.  EAGAIN means the
-     * kernel's queue for tap0 is full: the caller counts a tx error and
-     * the frame is dropped, as a busy NIC would. */
     ssize_t n = write(t->fd, pkb->data, len);
     if (n < 0)
         return -errno;
     return (size_t)n == len ? 0 : -EIO;
+}
+
+/* On an impaired link the engine decides how many copies go now (a lost
+ * frame still "left" as far as the stack can tell: 0). */
+static int tap_transmit(struct glass_netif *nif, struct pkb *pkb)
+{
+    struct tap *t = nif->priv;
+    if (!t->impair)
+        return tap_write(t, pkb);
+    int rc = 0;
+    for (unsigned copies = impair_tx(t->impair, pkb); copies; copies--) {
+        int r = tap_write(t, pkb);
+        if (r < 0)
+            rc = r;
+    }
+    return rc;
+}
+
+/* A frame the engine held is due: received ones go up the stack, sent
+ * ones to the device (a failed write counts as the stack's tx errors do). */
+static void tap_impair_deliver(struct glass_netif *nif, enum impair_dir dir, struct pkb *p)
+{
+    struct tap *t = nif->priv;
+    if (dir == IMPAIR_RX) {
+        netif_input(nif, p);
+        return;
+    }
+    if (tap_write(t, p) < 0) {
+        nif->cnt.tx_errors++;
+        STAT_INC(nif->stack, eth, tx_error);
+    }
+    pkb_free(nif->stack, p);
 }
 
 /* Room a received frame may need: header, an 802.1Q tag and the larger of
@@ -144,7 +182,10 @@ static int tap_receive(struct glass_netif *nif, int budget)
         }
         pkb_put(p, (size_t)n);
         t->spare = NULL;
-        netif_input(nif, p);
+        if (t->impair)
+            impair_rx(t->impair, p);
+        else
+            netif_input(nif, p);
     }
     return frames;
 }
@@ -162,6 +203,7 @@ static void tap_close(struct glass_netif *nif)
         close(t->fd);
     if (t->spare)
         pkb_free(nif->stack, t->spare);
+    impair_free(t->impair);
     glass_free(nif->stack, t);
     nif->priv = NULL;
 }
@@ -173,6 +215,21 @@ static const struct glass_netif_ops tap_ops = {
     .fd = tap_fd,
     .close = tap_close,
 };
+
+/* glass_netif_impair for a tap (stack lock held): a new engine replaces
+ * the old one, whose waiting frames are dropped. */
+int tap_impair(struct glass_netif *nif, const struct glass_impair *p)
+{
+    struct tap *t = nif->priv;
+    struct impair *im = NULL;
+    if (!impair_is_off(p) && !(im = impair_new(nif, p, tap_impair_deliver))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    impair_free(t->impair);
+    t->impair = im;
+    return 0;
+}
 
 /* ---- opening: each step fails with one sentence saying what to do ------- */
 

@@ -64,6 +64,12 @@ int glass_stack_poll(struct glass_stack *stack, int timeout_ms);
 /* Or: a thread of the stack's own that polls until glass_stack_stop. */
 int glass_stack_start(struct glass_stack *stack);
 void glass_stack_stop(struct glass_stack *stack);
+/* Before a program exits: a kernel keeps sending what a closed socket
+ * still holds, but a glass stack ends with its process.  Run the stack
+ * (its thread, or this call) until every TCP connection has had its data
+ * and FIN acknowledged, for at most timeout_ms of real time.  0 when all
+ * was delivered, -1 with errno ETIMEDOUT when the time ran out. */
+int glass_stack_drain(struct glass_stack *stack, int timeout_ms);
 /* The stack lock: protocol state may only be touched while holding it.
  * glass_stack_poll and the stack thread take it themselves. */
 void glass_stack_lock(struct glass_stack *stack);
@@ -121,6 +127,23 @@ struct glass_loop_counters {
     uint64_t sent, delivered, lost, duplicated, reordered;
 };
 void glass_loop_wire_counters(const struct glass_loop_wire *wire, struct glass_loop_counters *c);
+
+/* Link impairments on a real interface (a netem of glass's own, for
+ * kernels without sch_netem): applied to frames in both directions,
+ * drawn from a PRNG seeded by `seed` so the dice repeat.  A reordered
+ * frame is held back reorder_delay beyond `delay`, so the frames behind
+ * it overtake it.  All zero (no loss, dup, reorder, delay) turns them
+ * off.  Counted in the link.impair_* counters.  Drivers: tap (the loop
+ * wire has its own, glass_loop_wire_set); others fail with EOPNOTSUPP. */
+struct glass_impair {
+    unsigned loss_ppm;      /* frames lost, per million */
+    unsigned dup_ppm;       /* frames delivered twice, per million */
+    unsigned reorder_ppm;   /* frames held back by reorder_delay, per million */
+    glass_time_t delay;     /* one-way delay for every frame */
+    glass_time_t reorder_delay;
+    uint64_t seed;
+};
+int glass_netif_impair(struct glass_netif *nif, const struct glass_impair *p);
 
 /* ---- routing and neighbours ----------------------------------------- */
 

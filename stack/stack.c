@@ -265,6 +265,26 @@ int glass_stack_start(struct glass_stack *s)
     return 0;
 }
 
+int glass_stack_drain(struct glass_stack *s, int timeout_ms)
+{
+    /* Real time, in 5 ms steps: on a virtual clock nothing would move. */
+    for (int waited = 0;; waited += 5) {
+        glass_stack_lock(s);
+        bool pending = tcp_output_pending(s);
+        glass_stack_unlock(s);
+        if (!pending)
+            return 0;
+        if (waited >= timeout_ms) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (s->thread_running)
+            usleep(5000);
+        else
+            glass_stack_poll(s, 5);
+    }
+}
+
 void glass_stack_stop(struct glass_stack *s)
 {
     if (!s->thread_running)

@@ -121,6 +121,10 @@
     X(tcp, persist_probes)     /* zero-window probes */                                            \
     X(tcp, keepalive_probes)                                                                       \
     X(tcp, rtt_samples)                                                                            \
+    X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
+    X(link, impair_duplicated) /* frames it delivered twice */                                     \
+    X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \
+    X(link, impair_delayed)    /* frames it queued until their due time */                         \
     X(socket, opened)                                                                              \
     X(socket, closed)          /* by glass_close or at stack teardown */                           \
     X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \

@@ -512,3 +512,25 @@ void tcp_listen_close(struct tcp_cb *parent)
         }
     }
 }
+
+/* Does any connection still owe the peer data or a FIN (glass_stack_drain)?
+ * A listener, a half-open child, TIME-WAIT and FIN-WAIT-2 owe nothing. */
+bool tcp_output_pending(struct glass_stack *stack)
+{
+    for (const struct tcp_cb *tcb = stack->tcp ? stack->tcp->tcbs : NULL; tcb; tcb = tcb->next) {
+        switch (tcb->state) {
+        case TCP_ESTABLISHED:
+        case TCP_CLOSE_WAIT:
+        case TCP_FIN_WAIT_1:
+        case TCP_CLOSING:
+        case TCP_LAST_ACK:
+            break;
+        default:
+            continue;
+        }
+        bool fin_owed = tcb->fin_queued && !(tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seq));
+        if (tcb->sndbuf.len || fin_owed)
+            return true;
+    }
+    return false;
+}

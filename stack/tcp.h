@@ -330,6 +330,8 @@ bool tcp_listen_child_established(struct tcp_cb *child);
 /* The oldest established child, taken off the accept queue (its parent
  * pointer cleared); NULL if none. */
 struct tcp_cb *tcp_listen_take(struct tcp_cb *parent);
+/* Does any connection still have data or a FIN not yet acknowledged? */
+bool tcp_output_pending(struct glass_stack *stack);
 /* The listener is closing: every child on either queue is reset (RST sent)
  * and freed; the queues are empty afterwards. */
 void tcp_listen_close(struct tcp_cb *parent);

@@ -3,7 +3,7 @@
 #   A. glass-nc -l -p 5000 with a Linux client (python3 socket): the client
 #      pushes 4 MB while glass-nc sends its stdin (3 MB) back on the same
 #      connection; both directions checked by sha256, both halves closed
-#      by FIN (client shutdown(SHUT_WR); glass-nc at EOF on stdin).
+#      by FIN (glass-nc at EOF on stdin, then the client's shutdown).
 #   B. glass-nc HOST PORT to a Linux listener, the half-close (RFC 9293
 #      3.6, "CLOSE ... the user may continue to RECEIVE"): glass-nc sends
 #      3 MB, EOF on stdin sends our FIN; only after reading it does the
@@ -83,6 +83,9 @@ open(sys.argv[1], "wb").write(r.randbytes(int(sys.argv[3])))' "$@"
 #   client HOST PORT SEND RECV: connect; a thread sends SEND, then
 #     shutdown(SHUT_WR); meanwhile everything that comes goes to RECV
 #     until the peer's FIN.
+#   client-last HOST PORT SEND RECV: the same, but our FIN waits for the
+#     peer's: nc (OpenBSD's and glass's) ends its session at the peer's
+#     FIN, so an earlier FIN could cut glass-nc's stdin short.
 #   server ADDR PORT RECV ANSWER: accept one connection; read to EOF into
 #     RECV; only then send "sha256 HEX\n" of what came, then ANSWER; close.
 cat >"$OUT/peer.py" <<'EOF'
@@ -97,17 +100,21 @@ def recv_all(s, path):
             f.write(b)
 
 role = sys.argv[1]
-if role == "client":
+if role in ("client", "client-last"):
     host, port, send, recv = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
     s = socket.create_connection((host, port), timeout=60)
     s.settimeout(60)
+    got_fin = threading.Event()
     def sender():
         with open(send, "rb") as f:
             s.sendall(f.read())
+        if role == "client-last":
+            got_fin.wait(60)
         s.shutdown(socket.SHUT_WR)
     t = threading.Thread(target=sender)
     t.start()
     recv_all(s, recv)
+    got_fin.set()
     t.join()
     s.close()
 else:
@@ -137,7 +144,7 @@ wait_for "A: glass-nc says 'Listening on'" 10 grep -q '^Listening on 0.0.0.0 500
     fatal "glass-nc -l did not listen"
 glassd_wait_ready
 rc=0
-in_ns timeout 120 /usr/bin/python3 "$OUT/peer.py" client "$GLASS_STACK_ADDR" 5000 \
+in_ns timeout 120 /usr/bin/python3 "$OUT/peer.py" client-last "$GLASS_STACK_ADDR" 5000 \
     "$OUT/a-to-glass.bin" "$OUT/a-client.out" 2>"$OUT/a-client.err" || rc=$?
 expect_eq "A: Linux client exit status" "$rc" 0
 [ "$rc" -eq 0 ] || cat "$OUT/a-client.err"

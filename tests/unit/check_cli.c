@@ -803,6 +803,113 @@ START_TEST(test_bring_up_capture_unwritable)
 }
 END_TEST
 
+
+/* ---- --if impairments (a netem of glass's own on a tap link) ------------ */
+
+#define IMPAIR_FORM "(impairments: loss=P%,delay=T,reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms))"
+
+/* The netem line of issue 4 as --if items: percentages in parts per
+ * million, the delay in microseconds, a reordered frame held back one
+ * more delay. */
+START_TEST(test_if_impair_netem_line)
+{
+    struct glass_if_spec s;
+
+    ck_assert_int_eq(glass_app_parse_if("tap:tap0,10.0.0.2/24,loss=3%,delay=5ms,reorder=10%,"
+                                        "dup=1%,seed=99",
+                                        &s, err, sizeof(err)),
+                     0);
+    ck_assert(s.has_impair);
+    ck_assert_uint_eq(s.impair.loss_ppm, 30000);
+    ck_assert_uint_eq(s.impair.delay, 5000);
+    ck_assert_uint_eq(s.impair.reorder_ppm, 100000);
+    ck_assert_uint_eq(s.impair.reorder_delay, 5000);
+    ck_assert_uint_eq(s.impair.dup_ppm, 10000);
+    ck_assert_uint_eq(s.impair.seed, 99);
+    ck_assert_uint_eq(s.addr, A("10.0.0.2"));
+}
+END_TEST
+
+START_TEST(test_if_impair_units_and_decimals)
+{
+    struct glass_if_spec s;
+
+    ck_assert_int_eq(glass_app_parse_if("tap:tap0,loss=0.5%,dup=100%,reorder=.25%,delay=200us",
+                                        &s, err, sizeof(err)),
+                     0);
+    ck_assert_uint_eq(s.impair.loss_ppm, 5000);
+    ck_assert_uint_eq(s.impair.dup_ppm, 1000000);
+    ck_assert_uint_eq(s.impair.reorder_ppm, 2500);
+    ck_assert_uint_eq(s.impair.delay, 200);
+    ck_assert_uint_eq(s.impair.seed, 0);
+    ck_assert_int_eq(glass_app_parse_if("tap:tap0,delay=1s,loss=0.0001%", &s, err, sizeof(err)),
+                     0);
+    ck_assert_uint_eq(s.impair.delay, 1000000);
+    ck_assert_uint_eq(s.impair.loss_ppm, 1);
+    /* no delay: a reordered frame is still held back (1 ms) */
+    ck_assert_int_eq(glass_app_parse_if("tap:tap0,reorder=10%", &s, err, sizeof(err)), 0);
+    ck_assert_uint_eq(s.impair.reorder_delay, 1000);
+    ck_assert_int_eq(glass_app_parse_if("tap:tap0,10.0.0.2/24", &s, err, sizeof(err)), 0);
+    ck_assert(!s.has_impair);
+}
+END_TEST
+
+START_TEST(test_if_impair_bad_values)
+{
+    ck_parse_error("--if 'tap:tap0,loss=3': bad loss '3': want a percentage 0%..100% such as 3% "
+                   "or 0.5% " IMPAIR_FORM,
+                   "--if", "tap:tap0,loss=3");
+    ck_parse_error("--if 'tap:tap0,dup=101%': bad dup '101%': want a percentage 0%..100% such "
+                   "as 3% or 0.5% " IMPAIR_FORM,
+                   "--if", "tap:tap0,dup=101%");
+    ck_parse_error("--if 'tap:tap0,reorder=0.00001%': bad reorder '0.00001%': want a percentage "
+                   "0%..100% such as 3% or 0.5% " IMPAIR_FORM,
+                   "--if", "tap:tap0,reorder=0.00001%");
+    ck_parse_error("--if 'tap:tap0,loss=-1%': bad loss '-1%': want a percentage 0%..100% such "
+                   "as 3% or 0.5% " IMPAIR_FORM,
+                   "--if", "tap:tap0,loss=-1%");
+    ck_parse_error("--if 'tap:tap0,delay=5': bad delay '5': want a time up to 10s such as 5ms, "
+                   "200us or 1s " IMPAIR_FORM,
+                   "--if", "tap:tap0,delay=5");
+    ck_parse_error("--if 'tap:tap0,delay=11s': bad delay '11s': want a time up to 10s such as "
+                   "5ms, 200us or 1s " IMPAIR_FORM,
+                   "--if", "tap:tap0,delay=11s");
+    ck_parse_error("--if 'tap:tap0,seed=x': bad seed 'x': want a decimal integer " IMPAIR_FORM,
+                   "--if", "tap:tap0,seed=x");
+    ck_parse_error("--if 'tap:tap0,loss=1%,loss=2%': loss given twice " IMPAIR_FORM, "--if",
+                   "tap:tap0,loss=1%,loss=2%");
+    ck_parse_error("--if 'fake:f0,loss=1%': only tap links can be impaired (loss=P%,delay=T,"
+                   "reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms))",
+                   "--if", "fake:f0,loss=1%");
+}
+END_TEST
+
+START_TEST(test_if_impair_bad_value_exits_2)
+{
+    char out[1024];
+    char *argv[] = {(char *)"glass-test", (char *)"--if", (char *)"tap:tap0,delay=5xs", NULL};
+
+    ck_assert_int_eq(run_parse_or_exit(argv, 3, out, sizeof(out), STDERR_FILENO), 2);
+    ck_assert_str_eq(out, "glass-test: --if 'tap:tap0,delay=5xs': bad delay '5xs': want a time "
+                          "up to 10s such as 5ms, 200us or 1s " IMPAIR_FORM "\n");
+}
+END_TEST
+
+/* Bring-up asks the driver for the impairments: the harness's fake
+ * interface is no tap, so the sentence names the interface and why. */
+START_TEST(test_configure_netif_impair_refused_by_non_tap)
+{
+    struct harness h;
+    struct glass_if_spec s;
+
+    harness_init(&h);
+    ck_assert_int_eq(glass_app_parse_if("tap:fake0,loss=1%", &s, err, sizeof(err)), 0);
+    ck_assert_int_eq(glass_app_configure_netif(h.nif, &s, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "fake0: cannot impair the link: Operation not supported");
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -826,6 +933,9 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_if_bad_mac);
     tcase_add_test(tc, test_ieee802_if_mac_must_be_individual);
     tcase_add_test(tc, test_rfc791_if_mtu_out_of_range);
+    tcase_add_test(tc, test_if_impair_netem_line);
+    tcase_add_test(tc, test_if_impair_units_and_decimals);
+    tcase_add_test(tc, test_if_impair_bad_values);
     tcase_add_test(tc, test_gw_explicit_on_link);
     tcase_add_test(tc, test_gw_default_unreachable_skipped);
     tcase_add_test(tc, test_rfc1122_3_3_1_1_gw_explicit_unreachable_rejected);
@@ -847,11 +957,13 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_bad_input_exits_2_with_one_line);
     tcase_add_test(tc, test_help_exits_0_on_stdout);
     tcase_add_test(tc, test_version_exits_0);
+    tcase_add_test(tc, test_if_impair_bad_value_exits_2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("bring_up");
     tcase_add_test(tc, test_configure_netif_sets_mac_mtu_address);
     tcase_add_test(tc, test_configure_netif_reports_failure);
+    tcase_add_test(tc, test_configure_netif_impair_refused_by_non_tap);
     tcase_add_test(tc, test_add_routes_default_and_static);
     tcase_add_test(tc, test_add_routes_skips_unreachable_default_gw);
     tcase_add_test(tc, test_add_routes_reports_stack_refusal);
