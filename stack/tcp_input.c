@@ -241,6 +241,16 @@ static void tcp_child_inherit(struct tcp_cb *child, const struct tcp_cb *l)
 static void tcp_listen_syn(struct tcp_cb *l, const struct tcp_seg *seg)
 {
     struct glass_stack *stack = l->stack;
+    if (l->acc_q_len >= (l->backlog ? l->backlog : 1)) {
+        /* Issue 4 and Linux (tcp_conn_request: sk_acceptq_is_full ->
+         * drop): with the accept queue full the SYN is dropped silently,
+         * so the client keeps retrying its SYN instead of believing it is
+         * connected to a server that cannot take it yet. */
+        STAT_INC(stack, tcp, accept_queue_full);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   drop: SYN, accept queue of port %u full (%u)",
+              get_be16((const uint8_t *)&l->lport), l->acc_q_len);
+        return;
+    }
     struct tcp_cb *c = tcp_tcb_new(stack);
     if (!c)
         return;     /* counted by tcp_tcb_new */
@@ -425,6 +435,17 @@ static void tcp_trim(struct tcp_cb *tcb, struct tcp_seg *seg, uint32_t wnd)
     seg->len = (uint32_t)seg->dlen + !!(seg->flags & TCP_FIN);
 }
 
+/* How far before RCV.NXT a duplicate may start and still have its ACK
+ * taken.  A real peer's oldest retransmission starts at its SND.UNA,
+ * which is never more than one window (65535, no scaling) plus SYN/FIN
+ * behind our RCV.NXT; a keep-alive one byte more.  Twice that is ample
+ * margin.  Anything older is not from this connection's peer: RFC 5961
+ * 5 blind ACK injection would otherwise need only an ACK in range, any
+ * SEQ in the 2^31 numbers behind RCV.NXT doing (the half of the space
+ * the sequence-number check exists to guard).  Linux likewise drops
+ * segments ending before RCV.WUP. */
+#define TCP_OLD_DUP_SPAN (2u * TCP_MAX_WINDOW)
+
 /* A segment wholly before RCV.NXT: a duplicate.  RFC 9293 would ACK and
  * drop it, ACK field and all; like 4.4BSD ("send an ACK to resynchronize
  * and drop any data, but keep on processing for RST or ACK") glass still
@@ -473,7 +494,8 @@ static enum tcp_rx tcp_check_seq(struct tcp_cb *tcb, struct tcp_seg *seg)
             TRACE(stack, GLASS_TRACE_TCP, "tcp   RST out of window: ignored");
             return RX_DROP;
         }
-        if (!(seg->flags & TCP_SYN) && seq_leq(seg->seq + seg->len, tcb->rcv_nxt))
+        if (!(seg->flags & TCP_SYN) && seq_leq(seg->seq + seg->len, tcb->rcv_nxt) &&
+            seq_geq(seg->seq + seg->len, tcb->rcv_nxt - TCP_OLD_DUP_SPAN))
             return tcp_old_duplicate(tcb, seg, wnd);
         /* "If an incoming segment is not acceptable, an acknowledgment
          * should be sent in reply (unless the RST bit is set)". */
@@ -822,15 +844,29 @@ static enum tcp_rx tcp_rx_otherwise(struct tcp_cb *tcb, struct tcp_seg *seg)
     return r;
 }
 
+/* Is there a listener that would take a SYN for seg's destination? */
+static bool tcp_listener_for(struct glass_stack *stack, const struct tcp_seg *seg)
+{
+    for (const struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next)
+        if (t->state == TCP_LISTEN && t->lport == seg->dport &&
+            (t->laddr == seg->dst || t->laddr == 0))
+            return true;
+    return false;
+}
+
 /* RFC 9293 3.6.1 / RFC 1122 4.2.2.13: a SYN for a pair in TIME-WAIT whose
  * sequence number lies above what the old connection used may open a new
  * connection at once: the old control block ends, the listener takes
- * the SYN. */
+ * the SYN.  Only if there is a listener to take it (Linux
+ * tcp_timewait_state_process, TCP_TW_SYN): otherwise the SYN is just a
+ * SYN in TIME-WAIT, answered with an ACK, and the quiet time goes on --
+ * ending it for a SYN nobody accepts would only make room for old
+ * duplicates. */
 static bool tcp_time_wait_reuse(struct tcp_cb *tcb, const struct tcp_seg *seg)
 {
     if (tcb->state != TCP_TIME_WAIT || (seg->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
         return false;
-    if (!seq_gt(seg->seq, tcb->rcv_nxt))
+    if (!seq_gt(seg->seq, tcb->rcv_nxt) || !tcp_listener_for(tcb->stack, seg))
         return false;
     STAT_INC(tcb->stack, tcp, time_wait_reused);
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   SYN seq above RCV.NXT ends TIME_WAIT: new connection");

@@ -13,6 +13,12 @@
  * The queue is bounded in bytes: what it holds plus the receive buffer
  * never exceeds the buffer's size, which is also what we advertise as
  * the window, so a well-behaved peer never finds its data refused here.
+ * And in pieces: each costs a header besides its bytes, so a peer
+ * sending one-byte segments into every other hole would otherwise make
+ * the queue take many times its byte bound (Linux charges the skb's
+ * truesize for the same reason).  A well-behaved peer's holes are
+ * whole segments: TCP_OOO_MAX_PIECES is far above what a 64 KiB window
+ * of them needs.
  */
 #include <string.h>
 
@@ -28,6 +34,16 @@ struct tcp_ooo_seg {
     bool fin;                   /* the peer's FIN follows the last byte */
     uint8_t data[];
 };
+
+#define TCP_OOO_MAX_PIECES 256
+
+static unsigned tcp_reass_pieces(const struct tcp_cb *tcb)
+{
+    unsigned n = 0;
+    for (const struct tcp_ooo_seg *s = tcb->ooo; s; s = s->next)
+        n++;
+    return n;
+}
 
 static size_t tcp_reass_room(const struct tcp_cb *tcb)
 {
@@ -52,6 +68,12 @@ static struct tcp_ooo_seg *tcp_reass_piece(struct tcp_cb *tcb, uint32_t seq, con
  * there, or queued as a piece of its own (a bare FIN). */
 static void tcp_reass_mark_fin(struct tcp_cb *tcb, uint32_t end)
 {
+    /* One FIN per stream: the first one queued wins, as the first copy
+     * of a byte does (a peer that sends FINs at different places is
+     * lying about one of them; each would cost a piece). */
+    for (const struct tcp_ooo_seg *s = tcb->ooo; s; s = s->next)
+        if (s->fin)
+            return;
     struct tcp_ooo_seg **pp = &tcb->ooo;
     for (; *pp && seq_leq((*pp)->seq, end); pp = &(*pp)->next) {
         if ((*pp)->seq + (*pp)->len == end && ((*pp)->len || (*pp)->fin)) {
@@ -59,6 +81,8 @@ static void tcp_reass_mark_fin(struct tcp_cb *tcb, uint32_t end)
             return;
         }
     }
+    if (tcp_reass_pieces(tcb) >= TCP_OOO_MAX_PIECES)
+        return;
     struct tcp_ooo_seg *s = tcp_reass_piece(tcb, end, NULL, 0);
     if (!s) {
         STAT_INC(tcb->stack, tcp, drop_no_memory);
@@ -87,6 +111,7 @@ size_t tcp_reass_insert(struct tcp_cb *tcb, uint32_t seq, const uint8_t *data, s
     struct tcp_ooo_seg **pp = &tcb->ooo;
     size_t added = 0;
     bool cut_short = false;
+    unsigned pieces = tcp_reass_pieces(tcb);
     while (seq_lt(cur, end)) {
         /* Pieces wholly before cur do not matter. */
         while (*pp && seq_leq((*pp)->seq + (*pp)->len, cur))
@@ -97,6 +122,8 @@ size_t tcp_reass_insert(struct tcp_cb *tcb, uint32_t seq, const uint8_t *data, s
         }
         uint32_t gap_end = *pp ? seq_min(end, (*pp)->seq) : end;
         size_t n = gap_end - cur, room = tcp_reass_room(tcb);
+        if (pieces >= TCP_OOO_MAX_PIECES)
+            room = 0;
         if (n > room) {
             stack->stats.tcp_ooo_dropped += n - room;
             TRACE(stack, GLASS_TRACE_TCP, "tcp   ooo queue full: %zu bytes refused",
@@ -114,6 +141,7 @@ size_t tcp_reass_insert(struct tcp_cb *tcb, uint32_t seq, const uint8_t *data, s
         s->next = *pp;
         *pp = s;
         pp = &s->next;
+        pieces++;
         tcb->ooo_bytes += n;
         added += n;
         cur += (uint32_t)n;

@@ -19,6 +19,10 @@
 #include "trace.h"
 #include "util.h"
 
+/* Zero-window probes an orphan gets before it is dropped (Linux's
+ * tcp_orphan_retries default). */
+#define TCP_ORPHAN_PROBES 8
+
 static const struct glass_tcp_config *cfg_of(const struct tcp_cb *tcb)
 {
     return &tcb->stack->tcp->cfg;
@@ -149,6 +153,18 @@ static void tcp_timer_persist_fire(struct glass_stack *stack, void *arg)
         return;
     }
     char t[64];
+    if (tcb->snd_wnd == 0 && !tcb->sk && !tcb->parent && tcb->fin_queued &&
+        tcb->persist_backoff >= TCP_ORPHAN_PROBES) {
+        /* An orphan (closed by its user) whose peer keeps answering with
+         * a zero window would otherwise hold its control block, and the
+         * data nobody waits for, for ever: Linux's tcp_probe_timer gives
+         * a dead socket tcp_orphan_retries (8) probes, answered or not. */
+        STAT_INC(stack, tcp, conn_timeout);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   %s orphan: window still shut after %u probes, giving up",
+              tuple_str(tcb, t, sizeof t), tcb->persist_backoff);
+        tcp_done(tcb, ETIMEDOUT);
+        return;
+    }
     if (tcb->snd_wnd == 0 && tcb->persist_probes_out >= cfg_of(tcb)->retries) {
         /* The probes, not just the window, went unanswered: the peer is
          * gone (Linux's tcp_probe_timer gives up the same way). */

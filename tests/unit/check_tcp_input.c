@@ -237,11 +237,36 @@ START_TEST(issue4_backlog_overflow_drops_syn_silently)
 }
 END_TEST
 
-START_TEST(issue4_accept_queue_full_drops_the_ack)
+/* Issue 4 / Linux tcp_conn_request: a SYN that finds the ACCEPT queue
+ * full is dropped silently too (no SYN-ACK the client would take for a
+ * connection), and once accept() makes room its retransmission gets in. */
+START_TEST(rfc9293_3_10_7_2_accept_queue_full_drops_syn_silently)
 {
     struct tcp_cb *l = tcp_h_listen_tcb(&h, 80, 1);
     tcp_h_handshake_passive(&c);
     ck_assert_uint_eq(l->acc_q_len, 1);
+    struct tcp_h_conn c2 = c;
+    c2.pport = 5001;
+    tcp_h_send(&c2, 3000, 0, TCP_SYN, NULL, 0);
+    tcp_h_expect_none(&h);
+    ck_assert_ptr_eq(tcp_h_find(&h, 80, 5001), l);
+    ck_assert_uint_eq(l->syn_q_len, 0);
+    ck_assert_uint_eq(counter(&h, "tcp.accept_queue_full"), 1);
+    glass_stack_lock(h.stack);
+    struct tcp_cb *first = tcp_listen_take(l);
+    tcp_done(first, 0);         /* no socket: the test frees it */
+    glass_stack_unlock(h.stack);
+    tcp_h_send(&c2, 3000, 0, TCP_SYN, NULL, 0);
+    struct tcp_cb *child = tcp_h_find(&h, 80, 5001);
+    ck_assert_int_eq(child->state, TCP_SYN_RECEIVED);
+    tcp_h_expect(&h, TCP_SYN | TCP_ACK, child->iss, 3001);
+}
+END_TEST
+
+START_TEST(issue4_accept_queue_full_drops_the_ack)
+{
+    struct tcp_cb *l = tcp_h_listen_tcb(&h, 80, 1);
+    /* c2's SYN comes while the accept queue has room... */
     struct tcp_h_conn c2 = c;
     c2.pport = 5001;
     c2.irs = 3000;
@@ -249,6 +274,15 @@ START_TEST(issue4_accept_queue_full_drops_the_ack)
     struct tcp_cb *child = tcp_h_find(&h, 80, 5001);
     ck_assert_int_eq(child->state, TCP_SYN_RECEIVED);
     tcp_h_expect(&h, TCP_SYN | TCP_ACK, child->iss, 3001);
+    /* ...then c's handshake fills it before c2's ACK arrives */
+    glass_stack_lock(h.stack);
+    l->backlog = 2;     /* room on the SYN queue for c's child too */
+    glass_stack_unlock(h.stack);
+    tcp_h_handshake_passive(&c);
+    glass_stack_lock(h.stack);
+    l->backlog = 1;
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(l->acc_q_len, 1);
     tcp_h_send(&c2, 3001, child->iss + 1, TCP_ACK, NULL, 0);
     ck_assert_int_eq(child->state, TCP_SYN_RECEIVED);
     ck_assert_uint_eq(counter(&h, "tcp.accept_queue_full"), 1);
@@ -479,6 +513,33 @@ START_TEST(rfc9293_3_4_old_duplicate_still_acknowledges)
     /* an old RST is not taken */
     tcp_h_send(&c, nxt - 1, 0, TCP_RST, NULL, 0);
     ck_assert_int_eq(t->state, TCP_ESTABLISHED);
+}
+END_TEST
+
+/* RFC 5961 5 / RFC 9293 3.4: taking the ACK of a duplicate is for
+ * segments a real peer can send (at most about a window behind RCV.NXT).
+ * A blind ACK with a SEQ far in the past is unacceptable: answered with
+ * an ACK and dropped -- it must not acknowledge (and free) our data. */
+START_TEST(rfc5961_5_ancient_seq_ack_not_taken)
+{
+    struct tcp_cb *t = established_passive();
+    uint32_t nxt = c.snd_nxt;
+    glass_stack_lock(h.stack);
+    ck_assert_uint_eq(tcp_buf_append(h.stack, &t->sndbuf, "0123456789", 10), 10);
+    tcp_output(t);
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(tcp_h_expect(&h, TCP_ACK | TCP_PSH, c.rcv_nxt, nxt), 10);
+    tcp_h_send(&c, nxt - 0x40000000u, c.rcv_nxt + 10, TCP_ACK, NULL, 0);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt + 10, nxt);
+    ck_assert_uint_eq(t->snd_una, c.rcv_nxt);
+    ck_assert_uint_eq(t->sndbuf.len, 10);
+    tcp_h_send(&c, nxt - 200000, c.rcv_nxt + 10, TCP_ACK, "abc", 3);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt + 10, nxt);
+    ck_assert_uint_eq(t->snd_una, c.rcv_nxt);
+    /* a retransmission one window old still counts */
+    tcp_h_send(&c, nxt - 65535, c.rcv_nxt + 10, TCP_ACK, "abc", 3);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt + 10, nxt);
+    ck_assert_uint_eq(t->snd_una, c.rcv_nxt + 10);
 }
 END_TEST
 
@@ -782,6 +843,47 @@ START_TEST(issue4_out_of_order_queue_bounded)
 }
 END_TEST
 
+/* The out-of-order queue is bounded in pieces as well as bytes: 300
+ * one-byte segments, each in its own hole, would cost 300 piece headers
+ * for 300 bytes of data. */
+START_TEST(issue4_out_of_order_queue_bounded_in_pieces)
+{
+    struct tcp_cb *t = established_passive();
+    uint32_t n = c.snd_nxt;
+    for (uint32_t i = 0; i < 300; i++) {
+        tcp_h_send(&c, n + 2 + 2 * i, c.rcv_nxt, TCP_ACK, "x", 1);
+        harness_tx_clear(&h);
+    }
+    ck_assert_uint_eq(t->ooo_bytes, 256);
+    ck_assert_uint_eq(counter(&h, "tcp.ooo_dropped"), 44);
+    /* the holes filled in order still deliver what was kept */
+    tcp_h_send(&c, n, c.rcv_nxt, TCP_ACK, "ab", 2);
+    ck_assert_uint_eq(t->rcv_nxt, n + 3); /* "ab" and the "x" at n + 2 */
+}
+END_TEST
+
+/* One FIN in the queue: FIN-only segments at ever new places must not
+ * each cost a piece (zero bytes, so the byte bound never stops them). */
+START_TEST(rfc9293_3_10_7_4_out_of_order_queue_keeps_one_fin)
+{
+    struct tcp_cb *t = established_passive();
+    uint32_t n = c.snd_nxt;
+    tcp_h_send(&c, n + 10, c.rcv_nxt, TCP_ACK | TCP_FIN, NULL, 0);
+    harness_tx_clear(&h);
+    size_t mem = glass_stack_mem_in_use(h.stack);
+    for (uint32_t i = 1; i <= 100; i++) {
+        tcp_h_send(&c, n + 10 + 7 * i, c.rcv_nxt, TCP_ACK | TCP_FIN, NULL, 0);
+        harness_tx_clear(&h);
+    }
+    ck_assert_uint_eq(glass_stack_mem_in_use(h.stack), mem);
+    /* the first FIN is the one that counts */
+    tcp_h_send(&c, n, c.rcv_nxt, TCP_ACK, "0123456789", 10);
+    ck_assert_int_eq(t->state, TCP_CLOSE_WAIT);
+    ck_assert_uint_eq(t->rcv_nxt, n + 11);
+    ck_assert_ptr_null(t->ooo);
+}
+END_TEST
+
 START_TEST(issue4_reass_pull_merges_and_reports_fin)
 {
     struct tcp_cb *t = established_passive();
@@ -915,6 +1017,27 @@ START_TEST(rfc9293_3_6_1_time_wait_reused_by_higher_syn)
     ck_assert_ptr_eq(child->parent, l);
     tcp_h_expect(&h, TCP_SYN | TCP_ACK, child->iss, c.snd_nxt + 100001);
     ck_assert_uint_eq(counter(&h, "tcp.time_wait_reused"), 1);
+}
+END_TEST
+
+/* Without a listener a SYN above TIME-WAIT's RCV.NXT opens nothing: it is
+ * an unacceptable segment, answered with an ACK, and TIME-WAIT keeps its
+ * 2*MSL (Linux TCP_TW_SYN with no listener: the TIME-WAIT ACK).  Ending
+ * it would answer the SYN with a RST and free the pair for old
+ * duplicates. */
+START_TEST(rfc9293_3_6_1_time_wait_syn_without_listener_keeps_time_wait)
+{
+    struct tcp_cb *t = established_active(7000);
+    locked_fin(t, TCP_FIN_WAIT_1);
+    tcp_h_send(&c, c.snd_nxt, 7002, TCP_ACK | TCP_FIN, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_TIME_WAIT);
+    harness_tx_clear(&h);
+    tcp_h_send(&c, c.snd_nxt + 100000, 0, TCP_SYN, NULL, 0);
+    tcp_h_expect(&h, TCP_ACK, 7002, c.snd_nxt + 1);
+    tcp_h_expect_none(&h);
+    ck_assert_ptr_eq(tcp_h_find(&h, 80, 5000), t);
+    ck_assert_int_eq(t->state, TCP_TIME_WAIT);
+    ck_assert_uint_eq(counter(&h, "tcp.time_wait_reused"), 0);
 }
 END_TEST
 
@@ -1183,6 +1306,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_2_retransmitted_syn_gets_synack_again);
     tcase_add_test(tc, issue4_backlog_overflow_drops_syn_silently);
     tcase_add_test(tc, issue4_accept_queue_full_drops_the_ack);
+    tcase_add_test(tc, rfc9293_3_10_7_2_accept_queue_full_drops_syn_silently);
     tcase_add_test(tc, rfc9293_3_10_7_2_listener_ignores_rst_answers_ack_with_rst);
     tcase_add_test(tc, rfc9293_3_10_7_2_syn_fin_and_no_flags_on_listener_dropped);
     tcase_add_test(tc, rfc9293_3_10_7_1_closed_port_rst_for_ack_bearing_segment);
@@ -1197,6 +1321,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_4_acceptability_zero_length_segments);
     tcase_add_test(tc, rfc9293_3_4_acceptability_data_segments_and_trimming);
     tcase_add_test(tc, rfc9293_3_4_old_duplicate_still_acknowledges);
+    tcase_add_test(tc, rfc5961_5_ancient_seq_ack_not_taken);
     tcase_add_test(tc, rfc9293_3_4_data_beyond_window_trimmed);
     tcase_add_test(tc, rfc9293_3_4_acceptability_zero_window);
     tcase_add_test(tc, rfc9293_3_4_sequence_wraparound);
@@ -1215,6 +1340,8 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_4_out_of_order_fin_held_until_in_order);
     tcase_add_test(tc, issue4_out_of_order_queue_bounded);
     tcase_add_test(tc, issue4_reass_pull_merges_and_reports_fin);
+    tcase_add_test(tc, issue4_out_of_order_queue_bounded_in_pieces);
+    tcase_add_test(tc, rfc9293_3_10_7_4_out_of_order_queue_keeps_one_fin);
     tcase_add_test(tc, rfc9293_3_10_7_4_fin_with_data_half_close);
     tcase_add_test(tc, rfc9293_3_10_7_4_active_close_to_time_wait_then_closed);
     tcase_add_test(tc, rfc9293_3_10_7_4_simultaneous_close);
@@ -1222,6 +1349,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc1337_rst_in_time_wait_ignored);
     tcase_add_test(tc, rfc9293_3_6_1_time_wait_reused_by_higher_syn);
     tcase_add_test(tc, rfc2525_2_17_data_for_closed_orphan_gets_rst);
+    tcase_add_test(tc, rfc9293_3_6_1_time_wait_syn_without_listener_keeps_time_wait);
     tcase_add_test(tc, issue4_orphan_in_fin_wait_2_does_not_live_for_ever);
     tcase_add_test(tc, rfc1122_4_2_3_9_port_unreachable_in_syn_sent_aborts);
     tcase_add_test(tc, rfc1122_4_2_3_9_host_unreachable_is_soft);

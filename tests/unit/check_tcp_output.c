@@ -673,6 +673,37 @@ START_TEST(rfc1122_4_2_2_17_persist_never_gives_up)
 }
 END_TEST
 
+/* An orphan (the user closed: FIN queued behind data) facing a peer that
+ * answers every probe with a zero window must not live for ever -- the
+ * peer could pin control blocks until max_tcbs runs out.  Like Linux's
+ * tcp_probe_timer for a dead socket (tcp_orphan_retries = 8), it gets 8
+ * probes, answered or not, then goes. */
+START_TEST(rfc1122_4_2_2_17_orphan_zero_window_does_not_live_for_ever)
+{
+    struct tcp_cb *t = established(0);
+    queue(t, 10);
+    lock();
+    t->fin_queued = true; /* tcp_user_close: FIN-WAIT-1, no socket */
+    tcp_set_state(t, TCP_FIN_WAIT_1);
+    tcp_output(t);
+    unlock();
+    tcp_h_expect_none(&H); /* the FIN waits behind the data */
+    unsigned probes = 0;
+    for (int sec = 0; sec < 60 * 60 && tcp_h_find(&H, LPORT, PPORT) == t; sec++) {
+        harness_advance(&H, 1 * SEC);
+        if (!tx_pop_tcp(&H, &S))
+            continue;
+        ck_assert_uint_eq(S.seq, ISS + 1);
+        probes++;
+        if (tcp_h_find(&H, LPORT, PPORT) == t)
+            peer_ack(t, ISS + 1, 0); /* alive, window still shut */
+    }
+    ck_assert_uint_eq(probes, 8);
+    ck_assert_ptr_null(tcp_h_find(&H, LPORT, PPORT)); /* freed */
+    ck_assert_uint_eq(ctr("tcp.conn_timeout"), 1);
+}
+END_TEST
+
 /* The peer shuts its window while our data is in flight: the RTO hands
  * over to probing, which does not count toward giving up while the peer
  * answers; once the answers stop, cfg.retries probes later it is over. */
@@ -1226,6 +1257,7 @@ int main(void)
     ADD(tc, rfc1122_4_2_3_4_sender_sws_avoidance);
     ADD(tc, rfc1122_4_2_2_17_zero_window_probes_with_backoff);
     ADD(tc, rfc1122_4_2_2_17_persist_never_gives_up);
+    ADD(tc, rfc1122_4_2_2_17_orphan_zero_window_does_not_live_for_ever);
     ADD(tc, rfc1122_4_2_2_17_window_closes_with_data_in_flight);
     ADD(tc, rfc1122_4_2_2_17_window_reopens_resends_from_snd_una);
     ADD(tc, rfc1122_4_2_3_2_delayed_ack_fires_at_200ms);
