@@ -82,7 +82,10 @@ int resolver_rcode_error(unsigned rcode)
 
 static void absolute(char *out, size_t outlen, const char *name)
 {
-    snprintf(out, outlen, "%s.", name); /* "" (the root) becomes "." */
+    /* "" (the root) becomes "."; a name too long is cut (its last byte
+     * yields to the dot's room), never overrun. */
+    if (snprintf(out, outlen, "%s.", name) >= (int)outlen && outlen)
+        out[outlen - 1] = '\0';
 }
 
 /* rdata as dig prints it; unknown types in the RFC 3597 5 generic form. */
@@ -104,7 +107,8 @@ static void format_rdata(const struct dns_rr *rr, char *out, size_t outlen)
         return;
     case DNS_TYPE_MX:
         absolute(tmp, sizeof tmp, rr->rd.mx.exchange);
-        snprintf(out, outlen, "%u %s", rr->rd.mx.preference, tmp);
+        if (snprintf(out, outlen, "%u %s", rr->rd.mx.preference, tmp) >= (int)outlen && outlen)
+            out[outlen - 1] = '\0'; /* cut, as above */
         return;
     case DNS_TYPE_TXT:
         dns_txt_format(rr, out, outlen);
