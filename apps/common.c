@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1138,4 +1140,30 @@ void glass_app_shut_down(struct glass_stack *stack)
         return;
     glass_capture_close(stack);
     glass_stack_free(stack);
+}
+
+void glass_app_catch_signals(void (*on_signal)(int))
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int glass_app_start_stack(struct glass_stack *stack)
+{
+    sigset_t set, old;
+    int r;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    r = glass_stack_start(stack);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return r;
 }

@@ -176,4 +176,14 @@ void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *
 /* Close the capture (flushing it) and free the stack. */
 void glass_app_shut_down(struct glass_stack *stack);
 
+/* SIGINT and SIGTERM call on_signal (without SA_RESTART, so a blocked
+ * glass_poll or glass_stack_poll returns EINTR at once); SIGPIPE is
+ * ignored, so a closed stdout or pcap pipe is an error to report, not a
+ * silent death. */
+void glass_app_catch_signals(void (*on_signal)(int));
+/* glass_stack_start with SIGINT/SIGTERM blocked in the new thread (it
+ * inherits the mask), so the signals land on the main thread and
+ * interrupt its glass_poll. */
+int glass_app_start_stack(struct glass_stack *stack);
+
 #endif

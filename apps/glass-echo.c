@@ -400,35 +400,6 @@ static int serve(struct echo *e)
     return 0;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: glass_poll returns EINTR at once. */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* The stack thread inherits the signal mask: start it with SIGINT/SIGTERM
- * blocked so the signals land on this thread and interrupt glass_poll. */
-static int start_stack_thread(struct glass_stack *stack)
-{
-    sigset_t set, old;
-    int r;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    r = glass_stack_start(stack);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return r;
-}
-
 static void print_tally(const struct echo *e)
 {
     fprintf(stderr, "glass-echo: %llu datagrams (%llu bytes) received, %llu echoed, "
@@ -461,7 +432,7 @@ int main(int argc, char **argv)
         glass_app_usage_error(&app, "unexpected operand '%s' (glass-echo takes options only, "
                               "see --help)", opts.argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    install_signals();
+    glass_app_catch_signals(on_signal);
     e.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!e.stack) {
         fprintf(stderr, "glass-echo: %s\n", err);
@@ -470,7 +441,7 @@ int main(int argc, char **argv)
     status = 1;
     if (open_udp(&e) < 0 || open_tcp(&e) < 0)
         goto out;
-    if (start_stack_thread(e.stack) < 0) {
+    if (glass_app_start_stack(e.stack) < 0) {
         fprintf(stderr, "glass-echo: cannot start the stack thread: %s\n", strerror(errno));
         goto out;
     }

@@ -598,32 +598,6 @@ static int fetch(struct get *g)
 
 /* ---- main ----------------------------------------------------------------------------- */
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-static int start_stack_thread(struct glass_stack *stack)
-{
-    sigset_t set, old;
-    int r;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    r = glass_stack_start(stack);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return r;
-}
-
 /* Flush and close the output; a failed body leaves no half file behind. */
 static int finish_output(struct get *g, int code)
 {
@@ -676,13 +650,13 @@ int main(int argc, char **argv)
         glass_app_usage_error(&app, "%s: %s", g.url_arg, err);
     g.gw = opts.gw;
     g.progress = !g.quiet && isatty(STDERR_FILENO);
-    install_signals();
+    glass_app_catch_signals(on_signal);
     g.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!g.stack) {
         fprintf(stderr, "glass-get: %s\n", err);
         return 1;
     }
-    if (start_stack_thread(g.stack) < 0) {
+    if (glass_app_start_stack(g.stack) < 0) {
         fprintf(stderr, "glass-get: cannot start the stack thread: %s\n", strerror(errno));
         code = 1;
     } else {

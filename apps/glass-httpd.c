@@ -864,35 +864,6 @@ static int open_listener(struct httpd *h)
     return 0;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: glass_poll returns EINTR at once. */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* The stack thread inherits the signal mask: start it with SIGINT/SIGTERM
- * blocked so the signals land on this thread and interrupt glass_poll. */
-static int start_stack_thread(struct glass_stack *stack)
-{
-    sigset_t set, old;
-    int r;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    r = glass_stack_start(stack);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return r;
-}
-
 int main(int argc, char **argv)
 {
     static struct httpd h;
@@ -918,7 +889,7 @@ int main(int argc, char **argv)
     if (set_root(&h) < 0)
         return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    install_signals();
+    glass_app_catch_signals(on_signal);
     h.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!h.stack) {
         fprintf(stderr, "glass-httpd: %s\n", err);
@@ -926,7 +897,7 @@ int main(int argc, char **argv)
     }
     if (open_listener(&h) < 0)
         goto out;
-    if (start_stack_thread(h.stack) < 0) {
+    if (glass_app_start_stack(h.stack) < 0) {
         fprintf(stderr, "glass-httpd: cannot start the stack thread: %s\n", strerror(errno));
         goto out;
     }

@@ -701,34 +701,6 @@ static int open_socket(struct nc *nc)
     return 0;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: glass_poll returns EINTR */
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);     /* a closed stdout is reported, not fatal */
-}
-
-/* The stack thread inherits the signal mask: start it with SIGINT/SIGTERM
- * blocked so the signals land on this thread and interrupt glass_poll. */
-static int start_stack_thread(struct glass_stack *stack)
-{
-    sigset_t set, old;
-    int r;
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &old);
-    r = glass_stack_start(stack);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return r;
-}
-
 int main(int argc, char **argv)
 {
     static struct nc nc; /* static: the buffers stay off the stack */
@@ -751,7 +723,7 @@ int main(int argc, char **argv)
     if (nc.keep && (!nc.listen || nc.udp))
         glass_app_usage_error(&app, "-k needs a TCP listener (-l without -u)");
     parse_operands(&app, &nc, &opts);
-    install_signals();
+    glass_app_catch_signals(on_signal);
     nc.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!nc.stack) {
         fprintf(stderr, "glass-nc: %s\n", err);
@@ -759,7 +731,7 @@ int main(int argc, char **argv)
     }
     nc.stdin_open = true;
     status = 1;
-    if (start_stack_thread(nc.stack) < 0) {
+    if (glass_app_start_stack(nc.stack) < 0) {
         fprintf(stderr, "glass-nc: cannot start the stack thread: %s\n", strerror(errno));
         goto out;
     }

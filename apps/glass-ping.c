@@ -499,18 +499,6 @@ static int run(struct ping *p)
     return 0;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);  /* no SA_RESTART: the wait returns at once */
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 int main(int argc, char **argv)
 {
     static struct ping p; /* static: the 8 KiB reply bitmap stays off the stack */
@@ -546,7 +534,7 @@ int main(int argc, char **argv)
     }
     fill_pattern(&p);
 
-    install_signals();
+    glass_app_catch_signals(on_signal);
     p.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!p.stack) {
         fprintf(stderr, "glass-ping: %s\n", err);

@@ -30,21 +30,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: the wait inside glass_stack_poll returns at once. */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    /* With --pcap - | tshark, Ctrl-C ends the reader too; we still want to
-     * finish cleanly and print the counters, not die on a write. */
-    signal(SIGPIPE, SIG_IGN);
-}
-
 static const struct glass_app glassd_app = {
     .prog = "glassd",
     .synopsis = "[OPTION]...",
@@ -82,7 +67,7 @@ int main(int argc, char **argv)
     if (opts.argc > 0)
         glass_app_usage_error(&glassd_app, "unexpected operand '%s' (glassd takes options only, "
                               "see --help)", opts.argv[0]);
-    install_signals();
+    glass_app_catch_signals(on_signal);
     stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!stack) {
         fprintf(stderr, "glassd: %s\n", err);
