@@ -117,6 +117,7 @@
     X(tcp, rto_expired)        /* retransmission timer expiries */                                 \
     X(tcp, fast_retransmits)   /* RFC 5681 3.2 */                                                  \
     X(tcp, partial_acks)       /* RFC 6582 partial ACKs in recovery */                             \
+    X(tcp, limited_transmits)  /* RFC 3042 segments sent on the 1st/2nd duplicate ACK */           \
     X(tcp, delayed_acks)       /* ACKs sent by the delayed-ACK timer */                            \
     X(tcp, persist_probes)     /* zero-window probes */                                            \
     X(tcp, keepalive_probes)                                                                       \

@@ -246,6 +246,9 @@ struct tcp_cb {
     uint32_t cwnd, ssthresh;
     uint32_t bytes_acked;           /* RFC 5681 3.1 congestion avoidance counter */
     unsigned dupacks;
+    uint32_t limited_sent;          /* RFC 3042: bytes sent by Limited Transmit
+                                     * since the last new ACK (kept out of
+                                     * ssthresh, RFC 5681 3.2 step 2) */
     bool in_recovery;
     uint32_t recover;               /* RFC 6582: highest seq sent at loss */
     uint64_t cc_priv[TCP_CC_PRIV_SIZE / 8];
@@ -368,6 +371,10 @@ void tcp_reass_purge(struct tcp_cb *tcb);
  * data before it is out, and an ACK if one is owed (ack_now).  Arms the
  * retransmission timer and the persist timer as needed. */
 void tcp_output(struct tcp_cb *tcb);
+/* RFC 3042 Limited Transmit: on the first or second duplicate ACK, one
+ * segment of unsent data if the peer's window allows and the flight stays
+ * within cwnd + 2 segments (cwnd unchanged); true when one went. */
+bool tcp_limited_transmit(struct tcp_cb *tcb);
 /* An ACK now (RFC 9293: "send an ACK"), cancelling a delayed one. */
 void tcp_send_ack(struct tcp_cb *tcb);
 /* RFC 1122 4.2.3.2: data arrived in order (dlen bytes): ACK every second

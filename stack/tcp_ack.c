@@ -13,7 +13,8 @@
  *     retransmitted one), the RTO from SRTT and RTTVAR, the timer
  *     restarted or stopped (5.2, 5.3);
  *   - RFC 5681 2 and 3.2: duplicate ACKs, counted by the letter of the
- *     definition; the third starts fast retransmit and fast recovery;
+ *     definition; the first two send new data (RFC 3042 Limited
+ *     Transmit), the third starts fast retransmit and fast recovery;
  *   - RFC 6582: NewReno's partial ACKs keep recovery going until
  *     everything sent before the loss is acknowledged;
  *   - the congestion window grows through tcb->cc (tcp_cc_*.c).
@@ -139,6 +140,8 @@ static void tcp_dupack(struct tcp_cb *tcb, uint32_t ack)
     }
     if (tcb->dupacks == 3)
         tcp_fast_retransmit(tcb, ack);
+    else if (tcb->dupacks < 3)
+        tcp_limited_transmit(tcb); /* RFC 3042: one new segment, cwnd unchanged */
 }
 
 /* RFC 6582 3.2 steps 3 (full ACK) and 4 (partial ACK). */
@@ -206,6 +209,7 @@ static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
     /* RFC 6298 5.7 / Karn: new data got through, so the backed-off timer
      * can go back to the current RTO. */
     tcb->backoff = 0;
+    tcb->limited_sent = 0; /* RFC 3042: the duplicates are over */
     if (tcb->in_recovery) {
         tcp_recovery_ack(tcb, acked);
     } else {

@@ -61,10 +61,14 @@ static void newreno_on_ack(struct tcp_cb *tcb, uint32_t acked)
 
 /* RFC 5681 3.2 steps 2 and 3: ssthresh from equation (4), then cwnd =
  * ssthresh + 3*SMSS: the three segments that left the network (they
- * triggered the duplicate ACKs). */
+ * triggered the duplicate ACKs).  "When [RFC3042] is in use, additional
+ * data sent in limited transmit MUST NOT be included in this
+ * calculation." */
 static void newreno_on_fast_retransmit(struct tcp_cb *tcb)
 {
-    tcb->ssthresh = newreno_half_flight(tcb);
+    uint32_t flight = tcp_flight_size(tcb);
+    flight -= GLASS_MIN(flight, tcb->limited_sent);
+    tcb->ssthresh = GLASS_MAX(flight / 2, 2 * smss(tcb));
     tcb->cwnd = tcb->ssthresh + 3 * smss(tcb);
     tcb->bytes_acked = 0;
 }

@@ -362,6 +362,42 @@ static bool tcp_output_stream(struct tcp_cb *tcb)
     return sent;
 }
 
+/* RFC 3042 Limited Transmit (RFC 5681 3.2 step 1): on the first and the
+ * second duplicate ACK, send one segment of previously unsent data if
+ *   - "the receiver's advertised window allows the transmission of the
+ *     segment", and
+ *   - "the amount of outstanding data would remain less than or equal to
+ *     the congestion window plus 2 segments";
+ * cwnd itself is not changed.  Each duplicate says a segment left the
+ * network, so a small window still collects the three duplicates fast
+ * retransmit needs instead of waiting for the RTO.  The segment is
+ * full-sized, or the last data when Nagle would let it go (RFC 896 still
+ * applies); nothing is sent while going back N after an RTO (SND.NXT <
+ * SND.MAX: that data is not "previously unsent"). */
+bool tcp_limited_transmit(struct tcp_cb *tcb)
+{
+    if (!tcp_synchronized(tcb) || tcb->snd_nxt != tcb->snd_max || tcp_fin_acked(tcb))
+        return false;
+    uint32_t unsent = tcp_data_end(tcb) - tcb->snd_nxt;
+    if (unsent == 0 || seq_gt(tcb->snd_nxt, tcp_data_end(tcb)))
+        return false;
+    uint32_t mss = tcp_smss(tcb);
+    uint32_t len = GLASS_MIN(mss, unsent);
+    uint32_t flight = tcp_flight_size(tcb);
+    if (flight + len > tcb->snd_wnd)
+        return false; /* the receiver's window */
+    if (flight + len > tcb->cwnd + 2 * mss)
+        return false; /* at most two segments beyond cwnd */
+    if (len < mss && !(tcb->nodelay || tcb->fin_queued))
+        return false; /* Nagle: a small segment waits for the ACK */
+    tcb->limited_sent += len;
+    STAT_INC(tcb->stack, tcp, limited_transmits);
+    TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   limited transmit (RFC 3042): seq=%u len=%u cwnd=%u",
+          tcb->snd_nxt - tcb->iss, len, tcb->cwnd);
+    tcp_output_segment(tcb, tcb->snd_nxt, len, false);
+    return true;
+}
+
 /* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: data waits, nothing is in flight
  * that an ACK could answer, and the window will not let it go: only
  * probing can learn when the window opens. */

@@ -113,6 +113,7 @@ static void tcp_timer_rexmt_fire(struct glass_stack *stack, void *arg)
     tcb->recover = tcb->snd_max;
     tcb->in_recovery = false;
     tcb->dupacks = 0;
+    tcb->limited_sent = 0;
     tcb->backoff++;
     tcb->rtt_timing = false;
     tcb->snd_nxt = tcb->snd_una;

@@ -69,7 +69,7 @@ rm -f "$SCRATCH/curl.out"
 httpd_stop
 expect_ge "glass-httpd tcp.retransmits" "$(httpd_counter tcp.retransmits)" 1
 expect_impaired glass-httpd httpd_counter
-grep -E '^(tcp\.(retransmits|fast_retransmits|rto_expired|dup_acks|ooo_queued)|link\.)' \
+grep -E '^(tcp\.(retransmits|fast_retransmits|limited_transmits|partial_acks|rto_expired|dup_acks|ooo_queued)|link\.)' \
     "$HTTPD_ERR" | sed 's/^/    /' || true
 
 # ---- glass-get from python3 -m http.server -------------------------------------------

@@ -425,6 +425,83 @@ START_TEST(rfc6582_3_2_partial_ack_retransmits_next_hole)
 }
 END_TEST
 
+/* RFC 3042 Limited Transmit: with cwnd = 4 segments and more data queued,
+ * the first and the second duplicate ACK each send one new segment (cwnd
+ * unchanged); the third retransmits, and ssthresh leaves the two
+ * limited-transmit segments out of FlightSize (RFC 5681 3.2 step 2). */
+START_TEST(rfc3042_limited_transmit_on_first_two_dupacks)
+{
+    struct tcp_cb *t = established(65535);
+    lock();
+    t->cwnd = 4 * MSS;
+    unlock();
+    queue(t, 8 * MSS);
+    for (unsigned i = 0; i < 4; i++)
+        expect_data(ISS + 1 + i * MSS, MSS);
+    tcp_h_expect_none(&H); /* cwnd-limited */
+    peer_ack(t, ISS + 1, 65535);
+    expect_data(ISS + 1 + 4 * MSS, MSS); /* first duplicate: segment 5 */
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(t->cwnd, 4 * MSS);
+    peer_ack(t, ISS + 1, 65535);
+    expect_data(ISS + 1 + 5 * MSS, MSS); /* second duplicate: segment 6 */
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(t->cwnd, 4 * MSS);
+    ck_assert_uint_eq(ctr("tcp.limited_transmits"), 2);
+    ck_assert_uint_eq(ctr("tcp.retransmits"), 0);
+    peer_ack(t, ISS + 1, 65535);
+    expect_data(ISS + 1, MSS); /* third: fast retransmit */
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(ctr("tcp.limited_transmits"), 2);
+    ck_assert_uint_eq(t->ssthresh, 2 * MSS); /* FlightSize 4 segments, not 6 */
+    ck_assert_uint_eq(t->cwnd, 5 * MSS);
+    /* the full ACK: recovery is over, the limited-transmit count too */
+    peer_ack(t, ISS + 1 + 6 * MSS, 65535);
+    ck_assert(!t->in_recovery);
+    ck_assert_uint_eq(t->limited_sent, 0);
+}
+END_TEST
+
+/* RFC 3042: "The receiver's advertised window allows the transmission of
+ * the segment" -- a window full of data gets no limited transmit, and
+ * neither does a small last piece that Nagle holds back. */
+START_TEST(rfc3042_limited_transmit_respects_window_and_nagle)
+{
+    struct tcp_cb *t = established(4 * MSS);
+    queue(t, 6 * MSS);
+    for (unsigned i = 0; i < 4; i++)
+        expect_data(ISS + 1 + i * MSS, MSS);
+    peer_ack(t, ISS + 1, 4 * MSS);
+    peer_ack(t, ISS + 1, 4 * MSS);
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(ctr("tcp.dup_acks"), 2);
+    ck_assert_uint_eq(ctr("tcp.limited_transmits"), 0);
+    tcp_h_expect_none(&H);
+}
+END_TEST
+
+START_TEST(rfc3042_limited_transmit_holds_small_segment_nagle)
+{
+    struct tcp_cb *t = established(65535);
+    lock();
+    t->cwnd = 4 * MSS;
+    unlock();
+    queue(t, 4 * MSS + 100);
+    for (unsigned i = 0; i < 4; i++)
+        expect_data(ISS + 1 + i * MSS, MSS);
+    tcp_h_expect_none(&H);
+    peer_ack(t, ISS + 1, 65535);
+    tcp_h_expect_none(&H); /* 100 bytes, data outstanding: Nagle waits */
+    lock();
+    t->nodelay = true;
+    unlock();
+    peer_ack(t, ISS + 1, 65535);
+    expect_data(ISS + 1 + 4 * MSS, 100); /* TCP_NODELAY: it goes */
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(ctr("tcp.limited_transmits"), 1);
+}
+END_TEST
+
 /* ---- RFC 5681 3.1, RFC 6928: window growth ------------------------------------------ */
 
 START_TEST(rfc6928_initial_window_ten_segments)
@@ -1246,6 +1323,9 @@ int main(void)
     ADD(tc, rfc5681_3_2_third_dupack_retransmits);
     ADD(tc, rfc5681_2_what_is_not_a_duplicate_ack);
     ADD(tc, rfc6582_3_2_partial_ack_retransmits_next_hole);
+    ADD(tc, rfc3042_limited_transmit_on_first_two_dupacks);
+    ADD(tc, rfc3042_limited_transmit_respects_window_and_nagle);
+    ADD(tc, rfc3042_limited_transmit_holds_small_segment_nagle);
     ADD(tc, rfc6928_initial_window_ten_segments);
     ADD(tc, rfc5681_3_1_initial_window_one_segment_after_syn_loss);
     ADD(tc, rfc5681_3_1_slow_start_then_congestion_avoidance);
