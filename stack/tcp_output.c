@@ -224,12 +224,14 @@ static void tcp_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool probe)
 /* ---- the handshake ------------------------------------------------------------ */
 
 /* RFC 9293 3.5: <SEQ=ISS><CTL=SYN> from SYN-SENT, <SEQ=ISS><ACK=RCV.NXT>
- * <CTL=SYN,ACK> from SYN-RECEIVED, with our MSS (3.7.1). */
+ * <CTL=SYN,ACK> from SYN-RECEIVED, with our MSS (3.7.1).  Every state
+ * after SYN-SENT knows RCV.NXT, so a SYN still unacknowledged there (a
+ * close in SYN-RECEIVED moved us to FIN-WAIT-1) goes as SYN-ACK too. */
 static void tcp_send_syn(struct tcp_cb *tcb, bool rexmit)
 {
     if (!tcb->adv_mss)
         tcb->adv_mss = tcp_mss_to_advertise(tcb->stack, tcb->faddr);
-    uint8_t flags = tcb->state == TCP_SYN_RECEIVED ? (TCP_SYN | TCP_ACK) : TCP_SYN;
+    uint8_t flags = tcb->state == TCP_SYN_SENT ? TCP_SYN : (TCP_SYN | TCP_ACK);
     if (!rexmit)
         tcb->recover = tcb->iss; /* RFC 6582 3.2 step 1 */
     tcp_xmit(tcb, tcb->iss, flags, 0, rexmit ? NOTE_REXMIT : NULL);
@@ -564,7 +566,11 @@ void tcp_send_rst(struct tcp_cb *tcb)
  * retransmitted SYN on a listener. */
 void tcp_retransmit(struct tcp_cb *tcb)
 {
-    if ((tcb->state == TCP_SYN_SENT || tcb->state == TCP_SYN_RECEIVED) && !tcp_syn_acked(tcb)) {
+    /* The SYN first, in whatever state: CLOSE in SYN-RECEIVED (RFC 9293
+     * 3.10.4) enters FIN-WAIT-1 with our SYN still unacknowledged, and
+     * the peer needs it (as SYN-ACK) before it can accept the FIN behind
+     * it (3.10.7.4: its SYN-RECEIVED waits for the ACK of its SYN). */
+    if (tcb->state != TCP_CLOSED && tcb->state != TCP_LISTEN && !tcp_syn_acked(tcb)) {
         tcp_count_rexmit(tcb);
         tcb->syn_retransmitted = true; /* RFC 5681 3.1: IW = 1 segment then */
         tcp_send_syn(tcb, true);

@@ -207,6 +207,37 @@ START_TEST(rfc9293_3_10_7_3_simultaneous_open)
 }
 END_TEST
 
+/* RFC 9293 3.10.4: CLOSE in SYN-RECEIVED (here after a simultaneous
+ * open) sends the FIN and enters FIN-WAIT-1 with our SYN still
+ * unacknowledged.  The retransmission timer must resend the SYN-ACK
+ * (<SEQ=ISS><ACK=RCV.NXT><SYN,ACK>, 3.10.7.3), not nothing and not a bare
+ * SYN; once the peer has acknowledged it, the FIN follows (3.10.7.4). */
+START_TEST(rfc9293_3_10_4_close_in_syn_received_resends_synack)
+{
+    struct tcp_cb *t = tcp_h_connect_tcb(&c, 7000);
+    tcp_h_expect(&h, TCP_SYN, 7000, 0);
+    tcp_h_send(&c, 1000, 0, TCP_SYN, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_SYN_RECEIVED);
+    tcp_h_expect(&h, TCP_SYN | TCP_ACK, 7000, 1001); /* lost on the way */
+    locked_fin(t, TCP_FIN_WAIT_1);                   /* close() */
+    tcp_h_expect(&h, TCP_FIN | TCP_ACK, 7001, 1001);
+    tcp_h_expect_none(&h);
+    harness_advance(&h, 1 * GLASS_USEC_PER_SEC); /* RTO */
+    tcp_h_expect(&h, TCP_SYN | TCP_ACK, 7000, 1001);
+    tcp_h_expect_none(&h);
+    ck_assert_uint_eq(counter(&h, "tcp.retransmits"), 1);
+    /* The peer acknowledges our SYN only (its FIN copy was dropped as
+     * out of window in its SYN-RECEIVED): the FIN goes again. */
+    tcp_h_send(&c, 1001, 7001, TCP_ACK, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_FIN_WAIT_1);
+    ck_assert_uint_eq(t->snd_una, 7001);
+    tcp_h_expect(&h, TCP_FIN | TCP_ACK, 7001, 1001);
+    tcp_h_expect_none(&h);
+    tcp_h_send(&c, 1001, 7002, TCP_ACK, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_FIN_WAIT_2);
+}
+END_TEST
+
 START_TEST(rfc9293_3_10_7_2_retransmitted_syn_gets_synack_again)
 {
     tcp_h_listen_tcb(&h, 80, 8);
@@ -1303,6 +1334,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_3_bad_ack_in_syn_sent_gets_rst);
     tcase_add_test(tc, rfc9293_3_10_7_3_rst_with_good_ack_refuses);
     tcase_add_test(tc, rfc9293_3_10_7_3_simultaneous_open);
+    tcase_add_test(tc, rfc9293_3_10_4_close_in_syn_received_resends_synack);
     tcase_add_test(tc, rfc9293_3_10_7_2_retransmitted_syn_gets_synack_again);
     tcase_add_test(tc, issue4_backlog_overflow_drops_syn_silently);
     tcase_add_test(tc, issue4_accept_queue_full_drops_the_ack);
