@@ -202,9 +202,30 @@ static uint32_t tcp_ack_advance(struct tcp_cb *tcb, uint32_t ack)
     return bytes;
 }
 
+/* RFC 6298 5.7: "If the timer expires awaiting the ACK of a SYN segment
+ * and the TCP implementation is using an RTO less than 3 seconds, the RTO
+ * MUST be re-initialized to 3 seconds when data transmission begins
+ * (i.e., after the three-way handshake completes)."  Karn left the
+ * handshake without a sample, so the 1 s initial RTO would still be in
+ * force on a path that has just shown it may need more.  A later sample
+ * replaces it as usual (2.3); Linux's fallback is the same 3 s. */
+#define TCP_RTO_SYN_FALLBACK (3 * GLASS_USEC_PER_SEC)
+
+static void tcp_ack_syn_rto(struct tcp_cb *tcb)
+{
+    if (!tcb->syn_retransmitted || tcb->srtt != 0 || tcb->rto >= TCP_RTO_SYN_FALLBACK)
+        return;
+    tcb->rto = GLASS_MIN((glass_time_t)TCP_RTO_SYN_FALLBACK, tcb->stack->tcp->cfg.rto_max);
+    TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   SYN was retransmitted, no RTT sample: rto=%llu ms",
+          (unsigned long long)(tcb->rto / 1000));
+}
+
 static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
 {
+    bool syn_acked_now = !seq_gt(tcb->snd_una, tcb->iss);
     tcp_ack_rtt(tcb, seg->ack);
+    if (syn_acked_now)
+        tcp_ack_syn_rto(tcb);
     uint32_t acked = tcp_ack_advance(tcb, seg->ack);
     /* RFC 6298 5.7 / Karn: new data got through, so the backed-off timer
      * can go back to the current RTO. */

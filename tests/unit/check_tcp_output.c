@@ -1164,6 +1164,50 @@ START_TEST(rfc5681_3_1_syn_lost_initial_window_one_segment)
 }
 END_TEST
 
+/* RFC 6298 5.7: the SYN timed out once, so the handshake gave no RTT
+ * sample (Karn); when data transmission begins the RTO is 3 s, not the
+ * 1 s initial value. */
+START_TEST(rfc6298_5_7_rto_3s_after_syn_retransmitted)
+{
+    struct tcp_cb *t = tcp_h_connect_tcb(&C, ISS);
+    tcp_h_expect(&H, TCP_SYN, ISS, 0);
+    harness_advance(&H, 1 * SEC);
+    tcp_h_expect(&H, TCP_SYN, ISS, 0);
+    uint8_t opt[4];
+    tcp_h_send_opts(&C, IRS, ISS + 1, TCP_SYN | TCP_ACK, opt, tcp_h_opt_mss(opt, 1460), NULL, 0);
+    tcp_h_expect(&H, TCP_ACK, ISS + 1, IRS + 1);
+    ck_assert_uint_eq(t->srtt, 0);
+    ck_assert_uint_eq(t->rto, 3 * SEC);
+    queue(t, MSS);
+    expect_data(ISS + 1, MSS);
+    harness_advance(&H, 3 * SEC - 1);
+    tcp_h_expect_none(&H);
+    harness_advance(&H, 1);
+    expect_data(ISS + 1, MSS); /* the RTO, at 3 s */
+    tcp_h_expect_none(&H);
+}
+END_TEST
+
+/* The same for the SYN-ACK of a passive open. */
+START_TEST(rfc6298_5_7_rto_3s_after_synack_retransmitted)
+{
+    tcp_h_listen_tcb(&H, LPORT, 8);
+    uint8_t opt[4];
+    tcp_h_send_opts(&C, IRS, 0, TCP_SYN, opt, tcp_h_opt_mss(opt, 1460), NULL, 0);
+    ck_assert(tx_pop_tcp(&H, &S));
+    ck_assert_uint_eq(S.flags, TCP_SYN | TCP_ACK);
+    uint32_t iss = S.seq;
+    harness_advance(&H, 1 * SEC);
+    tcp_h_expect(&H, TCP_SYN | TCP_ACK, iss, IRS + 1);
+    tcp_h_send(&C, IRS + 1, iss + 1, TCP_ACK, NULL, 0);
+    struct tcp_cb *t = tcp_h_find(&H, LPORT, PPORT);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_uint_eq(t->state, TCP_ESTABLISHED);
+    ck_assert_uint_eq(t->srtt, 0);
+    ck_assert_uint_eq(t->rto, 3 * SEC);
+}
+END_TEST
+
 /* The SYN-ACK of a passive open is retransmitted with backoff; after
  * synack_retries the half-open child is dropped from the SYN queue. */
 START_TEST(rfc6298_5_synack_retransmitted_then_dropped)
@@ -1355,6 +1399,8 @@ int main(void)
     ADD(tc, rfc6298_3_handshake_gives_first_sample);
     ADD(tc, rfc5681_3_1_syn_lost_initial_window_one_segment);
     ADD(tc, rfc6298_5_synack_retransmitted_then_dropped);
+    ADD(tc, rfc6298_5_7_rto_3s_after_syn_retransmitted);
+    ADD(tc, rfc6298_5_7_rto_3s_after_synack_retransmitted);
     ADD(tc, rfc5681_4_2_out_of_order_acked_at_once);
     ADD(tc, rfc5681_3_2_fast_retransmit_through_tcp_input);
     ADD(tc, rfc9293_3_8_6_2_2_window_right_edge_after_active_open);
