@@ -94,6 +94,7 @@
     X(tcp, no_port)            /* no connection or listener: RST sent (RFC 9293 3.10.7.1) */       \
     X(tcp, out_of_window)      /* unacceptable segment: ACK sent, dropped (3.10.7.4) */            \
     X(tcp, ack_unsent)         /* ACK for data not yet sent: ACK sent, dropped */                  \
+    X(tcp, oow_acks_limited)   /* the ACK for those two not sent: one per 500 ms */                \
     X(tcp, rst_rcvd)           /* RSTs that reset a connection */                                  \
     X(tcp, rst_ignored)        /* out-of-window RSTs, RFC 1337 in TIME-WAIT */                     \
     X(tcp, rst_sent)                                                                               \

@@ -256,6 +256,10 @@ struct tcp_cb {
     /* ACK policy (RFC 1122 4.2.3.2) */
     unsigned segs_unacked;          /* full-sized segments since our last ACK */
     bool ack_now;                   /* send an ACK at the next tcp_output */
+    bool oow_ack_sent;              /* an ACK answered an unacceptable segment or
+                                     * an ACK for unsent data, at oow_ack_time
+                                     * (rate limit, tcp_input.c) */
+    glass_time_t oow_ack_time;
 
     /* timers (tcp_timer.c) */
     struct glass_timer rexmt, persist, delack, keepalive, time_wait;

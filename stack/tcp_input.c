@@ -435,6 +435,32 @@ static void tcp_trim(struct tcp_cb *tcb, struct tcp_seg *seg, uint32_t wnd)
     seg->len = (uint32_t)seg->dlen + !!(seg->flags & TCP_FIN);
 }
 
+/* Linux's tcp_oow_rate_limited (net.ipv4.tcp_invalid_ratelimit): the
+ * ACK that answers an unacceptable segment (RFC 9293 3.10.7.4 first
+ * check) or an ACK for data not yet sent goes out at most once per
+ * TCP_OOW_ACK_INTERVAL per connection.  Two ends that each find the
+ * other's segments unacceptable (or a peer crafting them) would
+ * otherwise trade ACKs as fast as the wire allows.  Only pure ACKs and
+ * SYNs are limited, as in Linux: a data segment is not part of an ACK
+ * loop, and its sender needs the ACK to resynchronize. */
+#define TCP_OOW_ACK_INTERVAL (500 * GLASS_USEC_PER_MSEC)
+
+static bool tcp_oow_rate_limited(struct tcp_cb *tcb, const struct tcp_seg *seg)
+{
+    if (seg->dlen > 0 && !(seg->flags & TCP_SYN))
+        return false;
+    glass_time_t now = glass_stack_now(tcb->stack);
+    if (tcb->oow_ack_sent && now - tcb->oow_ack_time < TCP_OOW_ACK_INTERVAL) {
+        STAT_INC(tcb->stack, tcp, oow_acks_limited);
+        TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   ACK suppressed: one per %llu ms (rate limit)",
+              (unsigned long long)(TCP_OOW_ACK_INTERVAL / GLASS_USEC_PER_MSEC));
+        return true;
+    }
+    tcb->oow_ack_sent = true;
+    tcb->oow_ack_time = now;
+    return false;
+}
+
 /* How far before RCV.NXT a duplicate may start and still have its ACK
  * taken.  A real peer's oldest retransmission starts at its SND.UNA,
  * which is never more than one window (65535, no scaling) plus SYN/FIN
@@ -502,7 +528,8 @@ static enum tcp_rx tcp_check_seq(struct tcp_cb *tcb, struct tcp_seg *seg)
         STAT_INC(stack, tcp, out_of_window);
         TRACE(stack, GLASS_TRACE_TCP, "tcp   seq %u len %u outside [%u, +%u): ACK, drop",
               seg->seq - tcb->irs, seg->len, tcb->rcv_nxt - tcb->irs, wnd);
-        tcp_send_ack(tcb);
+        if (!tcp_oow_rate_limited(tcb, seg))
+            tcp_send_ack(tcb);
         return RX_DROP;
     }
     /* A RST is judged by its own sequence number (second step): trimming
@@ -620,7 +647,8 @@ static enum tcp_rx tcp_check_ack_range(struct tcp_cb *tcb, const struct tcp_seg 
         STAT_INC(stack, tcp, ack_unsent);
         TRACE(stack, GLASS_TRACE_TCP, "tcp   ACK %u for data not sent (SND.MAX %u): ACK, drop",
               seg->ack - tcb->iss, tcb->snd_max - tcb->iss);
-        tcp_send_ack(tcb);
+        if (!tcp_oow_rate_limited(tcb, seg))
+            tcp_send_ack(tcb);
         return RX_DROP;
     }
     if (seq_lt(seg->ack, tcb->snd_una - tcb->max_snd_wnd)) {

@@ -238,6 +238,42 @@ START_TEST(rfc9293_3_10_4_close_in_syn_received_resends_synack)
 }
 END_TEST
 
+/* RFC 9293 3.10.7.4 answers an unacceptable segment, and an ACK for
+ * data not yet sent, with an ACK; like Linux (tcp_oow_rate_limited)
+ * glass sends at most one such ACK per 500 ms per connection for pure
+ * ACKs, so a peer cannot make it loop ACKs; a data segment still gets
+ * its ACK (its sender needs it and it is no ACK loop). */
+START_TEST(rfc9293_3_10_7_4_out_of_window_acks_rate_limited)
+{
+    established_passive();
+    uint32_t far = c.snd_nxt + 70000; /* beyond the 65535 window */
+    tcp_h_send(&c, far, c.rcv_nxt, TCP_ACK, NULL, 0);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt, c.snd_nxt);
+    for (int i = 0; i < 5; i++)
+        tcp_h_send(&c, far, c.rcv_nxt, TCP_ACK, NULL, 0);
+    tcp_h_expect_none(&h);
+    ck_assert_uint_eq(counter(&h, "tcp.out_of_window"), 6);
+    ck_assert_uint_eq(counter(&h, "tcp.oow_acks_limited"), 5);
+    /* an ACK for data never sent shares the budget */
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt + 5000, TCP_ACK, NULL, 0);
+    tcp_h_expect_none(&h);
+    ck_assert_uint_eq(counter(&h, "tcp.ack_unsent"), 1);
+    ck_assert_uint_eq(counter(&h, "tcp.oow_acks_limited"), 6);
+    /* out-of-window data is answered regardless */
+    tcp_h_send(&c, far, c.rcv_nxt, TCP_ACK, "data", 4);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt, c.snd_nxt);
+    /* 500 ms after the last ACK sent the next one may go */
+    harness_advance(&h, 499 * 1000);
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt + 5000, TCP_ACK, NULL, 0);
+    tcp_h_expect_none(&h);
+    harness_advance(&h, 1000);
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt + 5000, TCP_ACK, NULL, 0);
+    tcp_h_expect(&h, TCP_ACK, c.rcv_nxt, c.snd_nxt);
+    tcp_h_expect_none(&h);
+    ck_assert_uint_eq(counter(&h, "tcp.oow_acks_limited"), 7);
+}
+END_TEST
+
 START_TEST(rfc9293_3_10_7_2_retransmitted_syn_gets_synack_again)
 {
     tcp_h_listen_tcb(&h, 80, 8);
@@ -514,6 +550,7 @@ START_TEST(rfc9293_3_4_acceptability_zero_length_segments)
     tcp_h_expect_none(&h);
     tcp_h_send(&c, nxt + 65535, c.rcv_nxt, TCP_ACK, NULL, 0);
     tcp_h_expect(&h, TCP_ACK, c.rcv_nxt, nxt);
+    harness_advance(&h, 500 * 1000); /* such ACKs: one per 500 ms (rate limit) */
     tcp_h_send(&c, nxt + 70000, c.rcv_nxt, TCP_ACK, NULL, 0);
     tcp_h_expect(&h, TCP_ACK, c.rcv_nxt, nxt);
     ck_assert_uint_eq(counter(&h, "tcp.out_of_window"), 2);
@@ -1334,6 +1371,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_3_bad_ack_in_syn_sent_gets_rst);
     tcase_add_test(tc, rfc9293_3_10_7_3_rst_with_good_ack_refuses);
     tcase_add_test(tc, rfc9293_3_10_7_3_simultaneous_open);
+    tcase_add_test(tc, rfc9293_3_10_7_4_out_of_window_acks_rate_limited);
     tcase_add_test(tc, rfc9293_3_10_4_close_in_syn_received_resends_synack);
     tcase_add_test(tc, rfc9293_3_10_7_2_retransmitted_syn_gets_synack_again);
     tcase_add_test(tc, issue4_backlog_overflow_drops_syn_silently);
