@@ -107,11 +107,20 @@ static uint32_t smss(const struct tcp_cb *tcb)
 
 /* RFC 6582 3.2 step 2: on the third duplicate ACK, "if the Cumulative
  * Acknowledgment field covers more than recover" (so one loss event is
- * not answered twice), remember SND.MAX as recover, halve (cc), resend
- * the first unacknowledged segment and enter fast recovery. */
+ * not answered twice), remember the highest sequence number transmitted
+ * as recover, halve (cc), resend the first unacknowledged segment and
+ * enter fast recovery.
+ *
+ * glass keeps recover as SND.MAX, one past the highest sequence number
+ * transmitted (the RFC's recover + 1), so "the ACK covers more than
+ * recover" reads ack >= recover here, and the full ACK of step 3 ("all
+ * of the data up to and including recover") reads SND.UNA >= recover.
+ * A strict ack > recover would refuse fast retransmit for a segment lost
+ * right at the old recover, i.e. the first one sent after the previous
+ * loss was detected, and leave it to the RTO. */
 static void tcp_fast_retransmit(struct tcp_cb *tcb, uint32_t ack)
 {
-    if (!seq_gt(ack, tcb->recover)) {
+    if (seq_lt(ack, tcb->recover)) {
         TRACE(tcb->stack, GLASS_TRACE_TCP,
               "tcp   3 dupacks, but ack %u does not cover recover %u: no fast retransmit",
               ack - tcb->iss, tcb->recover - tcb->iss);

@@ -502,6 +502,58 @@ START_TEST(rfc3042_limited_transmit_holds_small_segment_nagle)
 }
 END_TEST
 
+/* RFC 6582 3.2 step 2: a loss of the first segment sent after recovery
+ * began (the one at the old SND.MAX, glass's recover) is a new loss
+ * event: the ACK at recover "covers more than recover" (the RFC's recover
+ * is the highest sequence number sent, SND.MAX - 1), so the third
+ * duplicate retransmits at once instead of waiting for the RTO. */
+START_TEST(rfc6582_3_2_loss_right_after_recovery_fast_retransmits)
+{
+    struct tcp_cb *t = established(65535);
+    send_segments(t, 6);
+    for (int i = 0; i < 3; i++)
+        peer_ack(t, ISS + 1, 65535);
+    expect_data(ISS + 1, MSS);
+    ck_assert_uint_eq(t->recover, ISS + 1 + 6 * MSS);
+    peer_ack(t, ISS + 1 + 6 * MSS, 65535); /* full ACK */
+    ck_assert(!t->in_recovery);
+    ck_assert_uint_eq(t->cwnd, 2 * MSS);
+    queue(t, 4 * MSS);
+    expect_data(ISS + 1 + 6 * MSS, MSS); /* lost */
+    expect_data(ISS + 1 + 7 * MSS, MSS);
+    tcp_h_expect_none(&H);
+    peer_ack(t, ISS + 1 + 6 * MSS, 65535);
+    expect_data(ISS + 1 + 8 * MSS, MSS); /* limited transmit */
+    peer_ack(t, ISS + 1 + 6 * MSS, 65535);
+    expect_data(ISS + 1 + 9 * MSS, MSS);
+    peer_ack(t, ISS + 1 + 6 * MSS, 65535);
+    expect_data(ISS + 1 + 6 * MSS, MSS); /* fast retransmit, no RTO */
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(ctr("tcp.fast_retransmits"), 2);
+    ck_assert(t->in_recovery);
+    ck_assert_uint_eq(t->recover, ISS + 1 + 10 * MSS);
+}
+END_TEST
+
+/* RFC 6582 3.2 step 2 / 4: after an RTO, duplicates of an ACK below the
+ * recover point (SND.MAX at the timeout) belong to the loss event the
+ * timer already handles: no fast retransmit. */
+START_TEST(rfc6582_4_no_fast_retransmit_below_recover_after_rto)
+{
+    struct tcp_cb *t = established(65535);
+    send_segments(t, 6);
+    harness_advance(&H, 1 * SEC);
+    expect_data(ISS + 1, MSS);
+    ck_assert_uint_eq(t->recover, ISS + 1 + 6 * MSS);
+    for (int i = 0; i < 3; i++)
+        peer_ack(t, ISS + 1, 65535);
+    tcp_h_expect_none(&H);
+    ck_assert_uint_eq(ctr("tcp.dup_acks"), 3);
+    ck_assert_uint_eq(ctr("tcp.fast_retransmits"), 0);
+    ck_assert(!t->in_recovery);
+}
+END_TEST
+
 /* ---- RFC 5681 3.1, RFC 6928: window growth ------------------------------------------ */
 
 START_TEST(rfc6928_initial_window_ten_segments)
@@ -1367,6 +1419,8 @@ int main(void)
     ADD(tc, rfc5681_3_2_third_dupack_retransmits);
     ADD(tc, rfc5681_2_what_is_not_a_duplicate_ack);
     ADD(tc, rfc6582_3_2_partial_ack_retransmits_next_hole);
+    ADD(tc, rfc6582_3_2_loss_right_after_recovery_fast_retransmits);
+    ADD(tc, rfc6582_4_no_fast_retransmit_below_recover_after_rto);
     ADD(tc, rfc3042_limited_transmit_on_first_two_dupacks);
     ADD(tc, rfc3042_limited_transmit_respects_window_and_nagle);
     ADD(tc, rfc3042_limited_transmit_holds_small_segment_nagle);
