@@ -22,6 +22,7 @@ struct route_table;
 struct arp_cache;
 struct icmp_state;
 struct capture;
+struct ctl_server;
 struct glass_sock;
 struct tcp_stack;
 
@@ -61,6 +62,7 @@ struct glass_stack {
     unsigned trace_mask;
     FILE *trace_out;
     struct capture *capture;
+    struct ctl_server *ctl;     /* the control socket (ctl.c), or NULL */
 
     /* the stack's own thread (glass_stack_start) */
     int wake_fd;                /* eventfd: wakes a sleeping poll */
