@@ -21,25 +21,9 @@ command -v gdb >/dev/null || { echo "SKIP: gdb is not installed (apt-get install
 net_setup gdb
 
 # ---- a debug build ---------------------------------------------------------
-is_debug_build() { # DIR: configured --enable-debug, without sanitizers
-    grep -Eq '^GLASS_CFLAGS = .*-O0 -g3' "$1/Makefile" 2>/dev/null &&
-        ! grep -Eq '^GLASS_CFLAGS = .*-fsanitize' "$1/Makefile"
-}
-dbg=$GLASS_BUILD
-if ! is_debug_build "$dbg"; then
-    dbg=$GLASS_ROOT/out/gdb-debug-build
-    note "$GLASS_BUILD is not an --enable-debug build: building glassd and glass-httpd -O0 -g3 in $dbg"
-    [ ! -f "$GLASS_ROOT/config.status" ] ||
-        { echo "SKIP: the source tree is configured in place, so no out-of-tree debug build can be made (make distclean, or give an --enable-debug GLASS_BUILD)"; exit 77; }
-    mkdir -p "$dbg"
-    if ! is_debug_build "$dbg"; then
-        (cd "$dbg" && "$GLASS_ROOT/configure" --enable-debug >"$OUT/configure.log" 2>&1) ||
-            { tail -20 "$OUT/configure.log"; fatal "configure --enable-debug failed"; }
-    fi
-    make -C "$dbg" -j2 glassd glass-httpd >"$OUT/make.log" 2>&1 ||
-        { tail -20 "$OUT/make.log"; fatal "building the debug glassd failed"; }
-fi
-is_debug_build "$dbg" || fatal "$dbg is not a debug build"
+. "$(dirname "${BASH_SOURCE[0]}")/debug-build.sh"
+glass_debug_build
+dbg=$DEBUG_BUILD
 
 # gdb_start NAME PROGRAM [ARGS...]: gdb -batch running commands $OUT/NAME.gdb
 # on PROGRAM inside the namespace; its output in $OUT/NAME.out.
