@@ -420,6 +420,63 @@ START_TEST(test_every_command_json_parses)
 }
 END_TEST
 
+
+/* ---- trace lines switched on through ctl: the forms ---------------------------- */
+
+/* Everything traced since the sink was emptied, as one string. */
+static char trace_text[8192];
+static const char *trace_read(FILE *sink)
+{
+    fflush(sink);
+    rewind(sink);
+    size_t n = fread(trace_text, 1, sizeof trace_text - 1, sink);
+    trace_text[n] = '\0';
+    rewind(sink);
+    ck_assert_int_eq(ftruncate(fileno(sink), 0), 0);
+    return trace_text;
+}
+
+START_TEST(test_trace_ipv4_bad_checksum_line)
+{
+    uint8_t frame[128], icmp[64];
+    FILE *sink = tmpfile();
+    glass_trace_set(h.stack, 0, sink);
+    run("text trace ipv4", 0);
+    size_t ilen = build_icmp_echo(icmp, 8, 1, 1, "abc", 3);
+    size_t len = build_ipv4_frame(frame, A(H_PEER_IP), A(H_OUR_IP), 1, icmp, ilen);
+    uint16_t good = (uint16_t)(frame[14 + 10] << 8 | frame[14 + 11]);
+    frame[14 + 11] ^= 0x01; /* RFC 791 3.1: the header checksum no longer adds up */
+    harness_inject(&h, frame, len);
+    char want[96];
+    snprintf(want, sizeof want, " ipv4  drop: header checksum 0x%04x != 0x%04x\n", good ^ 0x01,
+             good);
+    ck_has(trace_read(sink), want);
+    glass_trace_set(h.stack, 0, NULL);
+    fclose(sink);
+}
+END_TEST
+
+/* RFC 9293 3.10.7.2: a SYN on a listener; Wireshark's relative numbers. */
+START_TEST(test_trace_tcp_syn_on_listener_lines)
+{
+    harness_learn_peer(&h);
+    tcp_h_listen_tcb(&h, 80, 4);
+    FILE *sink = tmpfile();
+    glass_trace_set(h.stack, 0, sink);
+    run("text trace tcp", 0);
+    struct tcp_h_conn c = {.h = &h, .lport = 80, .pport = 51234, .irs = 777, .wnd = 65535};
+    tcp_h_handshake_passive(&c);
+    const char *t = trace_read(sink);
+    ck_has(t, " tcp   10.0.0.1:51234 > 10.0.0.2:80 SYN seq=0 ack=0 win=65535 len=0  LISTEN\n");
+    ck_has(t, " tcp   10.0.0.2:80 > 10.0.0.1:51234  LISTEN -> SYN_RCVD\n");
+    ck_has(t, " tcp   10.0.0.2:80 > 10.0.0.1:51234 SYN,ACK seq=0 ack=1 win=65535 len=0\n");
+    ck_has(t, " tcp   10.0.0.1:51234 > 10.0.0.2:80 ACK seq=1 ack=1 win=65535 len=0  SYN_RCVD\n");
+    ck_has(t, " tcp   10.0.0.2:80 > 10.0.0.1:51234  SYN_RCVD -> ESTABLISHED\n");
+    glass_trace_set(h.stack, 0, NULL);
+    fclose(sink);
+}
+END_TEST
+
 /* ---- the Unix socket, served from glass_stack_poll ---------------------------------- */
 
 static char sock_path[108];
@@ -595,6 +652,8 @@ static Suite *ctl_suite(void)
     tcase_add_test(tc, test_stats_text_and_json);
     tcase_add_test(tc, test_trace_switch_at_run_time);
     tcase_add_test(tc, test_every_command_json_parses);
+    tcase_add_test(tc, test_trace_ipv4_bad_checksum_line);
+    tcase_add_test(tc, test_trace_tcp_syn_on_listener_lines);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("socket");
