@@ -56,8 +56,8 @@ grep -q '^200 [0-9]* bytes$' "$t/block-1.out" && pass "tutorial 1: curl got 200 
     fail "tutorial 1: no '200 N bytes' from curl"
 for line in 'arp   learn 10\.0\.0\.1 is-at .* \(REACHABLE\)' \
     'ipv4  rx 10\.0\.0\.1 > 10\.0\.0\.2 proto 6 ttl 64 len 60' \
-    'tcp   10\.0\.0\.1:[0-9]+ > 10\.0\.0\.2:80 SYN seq=[0-9]+ ack=0 win=[0-9]+ len=0  LISTEN' \
-    'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+  CLOSED -> SYN_RCVD' \
+    'tcp   10\.0\.0\.1:[0-9]+ > 10\.0\.0\.2:80 SYN seq=0 ack=0 win=[0-9]+ len=0  LISTEN' \
+    'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+  LISTEN -> SYN_RCVD' \
     'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ SYN,ACK seq=0 ack=1 win=65535 len=0' \
     'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+  SYN_RCVD -> ESTABLISHED' \
     'sock  fd [0-9]+ accept: fd [0-9]+ 10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+' \
