@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "glass.h"
@@ -55,7 +57,7 @@ static const struct shared_option shared_options[] = {
     {{"trace", required_argument, NULL, KEY_TRACE}, "LIST",
      "eth,arp,ipv4,icmp,udp,tcp,socket or all (to stderr)"},
     {{"ctl", required_argument, NULL, KEY_CTL}, "PATH",
-     "control socket path (accepted; the control socket is\nnot served yet)"},
+     "control socket for glassctl (default: PROG.PID.sock\nin $XDG_RUNTIME_DIR, or in " GLASS_CTL_DIR ")"},
     {{"help", no_argument, NULL, KEY_HELP}, NULL, "show this help and exit"},
     {{"version", no_argument, NULL, KEY_VERSION}, NULL, "show the version and exit"},
 };
@@ -885,6 +887,7 @@ enum glass_app_parse_result glass_app_parse(const struct glass_app *app, int arg
     int c, r;
 
     opts_defaults(opts);
+    opts->prog = app->prog;
     build_tables(app, &t);
     optind = 0;   /* GNU: start afresh (tests parse many command lines) */
     opterr = 0;   /* we print our own one-line messages */
@@ -990,9 +993,6 @@ void glass_app_parse_or_exit(const struct glass_app *app, int argc, char **argv,
     case GLASS_APP_USAGE_ERROR:
         glass_app_usage_error(app, "%s", err);
     }
-    if (opts->ctl)
-        fprintf(stderr, "%s: note: --ctl %s: the control socket is not served yet (it comes "
-                "with glassctl in a later issue)\n", app->prog, opts->ctl);
 }
 
 /* ---- bring-up ------------------------------------------------------------- */
@@ -1048,6 +1048,35 @@ int glass_app_add_routes(struct glass_stack *stack, const struct glass_app_opts 
     return 0;
 }
 
+void glass_app_default_ctl(const char *prog, char *buf, size_t len)
+{
+    const char *dir = getenv("XDG_RUNTIME_DIR");
+
+    if (!dir || !*dir)
+        dir = GLASS_CTL_DIR;
+    snprintf(buf, len, "%s/%s.%ld.sock", dir, prog ? prog : "glass", (long)getpid());
+}
+
+/* The control socket: --ctl PATH must work (the user asked for it); the
+ * default one is a convenience, so when it cannot be made (no
+ * /run/glass for a user without $XDG_RUNTIME_DIR, say) the program runs
+ * on and says once why glassctl will not find it. */
+static int open_ctl(struct glass_stack *stack, const struct glass_app_opts *opts, char *err,
+                    size_t errlen)
+{
+    char path[256], why[GLASS_APP_ERRLEN];
+
+    if (opts->ctl)
+        return glass_ctl_open(stack, opts->ctl, err, errlen);
+    glass_app_default_ctl(opts->prog, path, sizeof(path));
+    if (!getenv("XDG_RUNTIME_DIR") || !*getenv("XDG_RUNTIME_DIR"))
+        mkdir(GLASS_CTL_DIR, 0755); /* EEXIST is fine; other errors show at bind */
+    if (glass_ctl_open(stack, path, why, sizeof(why)) < 0)
+        fprintf(stderr, "%s: note: glassctl cannot reach this program: %s\n",
+                opts->prog ? opts->prog : "glass", why);
+    return 0;
+}
+
 struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *err,
                                        size_t errlen)
 {
@@ -1071,6 +1100,8 @@ struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *
             goto fail;
     }
     if (glass_app_add_routes(stack, opts, err, errlen) < 0)
+        goto fail;
+    if (open_ctl(stack, opts, err, errlen) < 0)
         goto fail;
     return stack;
 fail:

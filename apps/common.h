@@ -10,7 +10,8 @@
  *   --route NET/N,via=ADDR   extra route; repeatable
  *   --pcap FILE      capture every frame to FILE ("-" = stdout)
  *   --trace LIST     eth,arp,ipv4,icmp,udp,tcp,socket or all (to stderr)
- *   --ctl PATH       control socket (accepted; not served yet)
+ *   --ctl PATH       control socket for glassctl (default:
+ *                    $XDG_RUNTIME_DIR or /run/glass, PROG.PID.sock)
  *   -h/--help, --version
  *
  * Two steps, kept apart on purpose:
@@ -89,6 +90,7 @@ struct glass_app_opts {
     const char *pcap;                   /* NULL: no capture; "-": stdout */
     unsigned trace_mask;                /* GLASS_TRACE_* bits, 0: off */
     const char *ctl;                    /* --ctl PATH, NULL when not given */
+    const char *prog;                   /* names the default control socket */
     int argc;                           /* operands left for the app */
     char **argv;
 };
@@ -173,6 +175,9 @@ int glass_app_add_routes(struct glass_stack *stack, const struct glass_app_opts 
 /* "tap0 10.0.0.2/24 mac 02:00:0a:00:00:02 mtu 1500, gw 10.0.0.1" */
 void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *opts, char *buf,
                         size_t len);
+/* The default control socket: $XDG_RUNTIME_DIR/PROG.PID.sock, or
+ * /run/glass/PROG.PID.sock (GLASS_CTL_DIR) when that is not set. */
+void glass_app_default_ctl(const char *prog, char *buf, size_t len);
 /* Close the capture (flushing it) and free the stack. */
 void glass_app_shut_down(struct glass_stack *stack);
 

@@ -177,6 +177,19 @@ void glass_trace_set(struct glass_stack *stack, unsigned mask, FILE *out);
 int glass_capture_open(struct glass_stack *stack, const char *path, char *err, size_t errlen);
 void glass_capture_close(struct glass_stack *stack);
 
+/* The control socket glassctl talks to: a Unix stream socket at path
+ * (mode 0600; a stale one left by a dead program is replaced), served by
+ * whoever drives the stack -- its thread, glass_stack_poll or glass_poll --
+ * so it needs no thread of its own.  glass_stack_free closes it and
+ * removes the file.  -1 with one sentence in err on failure. */
+int glass_ctl_open(struct glass_stack *stack, const char *path, char *err, size_t errlen);
+void glass_ctl_close(struct glass_stack *stack);
+/* Where programs put their control sockets (PROG.PID.sock) when
+ * $XDG_RUNTIME_DIR is not set; glassctl looks there too. */
+#define GLASS_CTL_DIR "/run/glass"
+/* Its path, or NULL when none is open. */
+const char *glass_ctl_path(struct glass_stack *stack);
+
 /* Counters per layer, like netstat -s.  Names are "layer.counter",
  * e.g. "ipv4.drop_bad_checksum".  Unknown name: returns 0, sets errno. */
 uint64_t glass_stat(const struct glass_stack *stack, const char *name);

@@ -18,6 +18,7 @@
 #include "arp.h"
 #include "capture.h"
 #include "clock.h"
+#include "ctl.h"
 #include "icmp.h"
 #include "ipv4.h"
 #include "mem.h"
@@ -60,6 +61,7 @@ int glass_stack_free(struct glass_stack *s)
         return 0;
     glass_stack_stop(s);
     glass_capture_close(s);
+    glass_ctl_close(s);
     /* Sockets still open are closed: their queues hold packets. */
     sock_stack_destroy(s);
     /* Then every TCP control block, orphans and TIME-WAIT included. */
@@ -192,6 +194,8 @@ int stack_pollfds(struct glass_stack *s, struct pollfd *pfd, int max, int timeou
         if (netif_has_fd(nif))
             pfd[n++] = (struct pollfd){.fd = nif->ops->fd(nif), .events = POLLIN};
     glass_stack_unlock(s);
+    /* The control socket (outside the stack lock: see ctl.h). */
+    n += ctl_pollfds(s, pfd + n, max - n);
     return n;
 }
 
@@ -215,10 +219,14 @@ int glass_stack_poll(struct glass_stack *s, int timeout_ms)
         if (netif_has_fd(nif))
             pfd[n++] = (struct pollfd){.fd = nif->ops->fd(nif), .events = POLLIN};
     glass_stack_unlock(s);
+    n += (nfds_t)ctl_pollfds(s, pfd + n, STACK_MAX_POLL_FDS - (int)n);
 
     int r = poll(pfd, n, wait_ms);
     if (r < 0 && errno != EINTR)
         return -1;
+    /* glassctl's requests, before the stack lock: commands take it. */
+    if (r > 0)
+        ctl_service(s, pfd, (int)n);
 
     glass_stack_lock(s);
     if (r > 0) {

@@ -22,6 +22,7 @@ struct route_table;
 struct arp_cache;
 struct icmp_state;
 struct capture;
+struct ctl_server;
 struct glass_sock;
 struct tcp_stack;
 
@@ -61,6 +62,7 @@ struct glass_stack {
     unsigned trace_mask;
     FILE *trace_out;
     struct capture *capture;
+    struct ctl_server *ctl;     /* the control socket (ctl.c), or NULL */
 
     /* the stack's own thread (glass_stack_start) */
     int wake_fd;                /* eventfd: wakes a sleeping poll */
@@ -71,7 +73,8 @@ struct glass_stack {
 
 /* For glass_poll (sock_wait.c), which drives a stack without a thread of
  * its own while it waits: the descriptors glass_stack_poll would wait on
- * (wake fd first), at most max of them, and how long it may sleep given
+ * (wake fd first, then interfaces, then the control socket's, ctl.h), at
+ * most max of them, and how long it may sleep given
  * the caller's limit (-1 = none).  Returns the number of entries. */
 int stack_pollfds(struct glass_stack *stack, struct pollfd *pfd, int max, int timeout_ms,
                   int *wait_ms);

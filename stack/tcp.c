@@ -285,8 +285,11 @@ void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s)
 {
     if (tcb->state == s)
         return;
+    /* A child made from a SYN is the listener's copy: RFC 9293 3.10.7.2
+     * has the LISTEN connection itself go to SYN-RECEIVED, so say that. */
+    enum tcp_state from = tcb->state == TCP_CLOSED && tcb->parent ? TCP_LISTEN : tcb->state;
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   %s  %s -> %s", tcp_ends(tcb).s,
-          tcp_state_name(tcb->state), tcp_state_name(s));
+          tcp_state_name(from), tcp_state_name(s));
     tcb->state = s;
 }
 

@@ -168,7 +168,9 @@ static void tcp_trace_rx(struct glass_stack *stack, const struct tcp_seg *seg,
         return;
     char f[40];
     bool rel = tcb && tcb->state != TCP_LISTEN && tcb->state != TCP_SYN_SENT;
-    uint32_t seq = rel ? seg->seq - tcb->irs : seg->seq;
+    /* A SYN is its own base (Wireshark shows it as seq=0) even before a
+     * control block knows IRS: on a listener, or in SYN-SENT. */
+    uint32_t seq = rel ? seg->seq - tcb->irs : (seg->flags & TCP_SYN) ? 0 : seg->seq;
     uint32_t ack = tcb && tcb->state != TCP_LISTEN ? seg->ack - tcb->iss : seg->ack;
     trace_emit(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u ack=%u win=%u len=%zu  %s",
                ip4s(seg->src).s, get_be16((const uint8_t *)&seg->sport), ip4s(seg->dst).s,

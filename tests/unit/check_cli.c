@@ -633,7 +633,8 @@ START_TEST(test_help_exits_0_on_stdout)
     ck_assert_ptr_nonnull(strstr(out, "      --flag"));
     ck_assert_ptr_nonnull(strstr(out, "      --if SPEC"));
     ck_assert_ptr_nonnull(strstr(out, "(default: tap:tap0,10.0.0.2/24)"));
-    ck_assert_ptr_nonnull(strstr(out, "not served yet"));
+    ck_assert_ptr_nonnull(strstr(out, "      --ctl PATH"));
+    ck_assert_ptr_nonnull(strstr(out, "control socket for glassctl"));
 }
 END_TEST
 
