@@ -172,10 +172,20 @@ int glass_trace_parse(const char *list, unsigned *mask);
 /* Trace lines go to out (stderr when NULL). */
 void glass_trace_set(struct glass_stack *stack, unsigned mask, FILE *out);
 
-/* Capture every frame in and out of every interface to a pcap file
- * ("-" = stdout), flushed per frame so a pipe shows it live. */
+/* Capture every frame in and out of every interface, one Ethernet pcap
+ * file per interface, flushed per frame so a pipe shows it live.  The
+ * first interface (the stack's first, or the first added later) writes
+ * to path; every other one, also those added later, to path with
+ * ".IFNAME" before the extension (out.pcap -> out.tapB.pcap, out ->
+ * out.tapB).  path "-" is stdout: it carries the first interface only.
+ * -1 with one sentence in err when path cannot be written. */
 int glass_capture_open(struct glass_stack *stack, const char *path, char *err, size_t errlen);
 void glass_capture_close(struct glass_stack *stack);
+/* Where nif's frames go: 0 and the file name ("-" = stdout) in buf, or
+ * -1 and why not in buf, errno ENOENT (no capture, or stdout carries
+ * another interface) or the reason its file could not be opened. */
+int glass_capture_file(struct glass_stack *stack, const struct glass_netif *nif, char *buf,
+                       size_t len);
 
 /* The control socket glassctl talks to: a Unix stream socket at path
  * (mode 0600; a stale one left by a dead program is replaced), served by

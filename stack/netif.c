@@ -53,6 +53,8 @@ struct glass_netif *netif_new(struct glass_stack *stack, const char *name,
     while (*tail)
         tail = &(*tail)->next;
     *tail = nif;
+    if (stack->capture)
+        capture_netif_added(stack, nif); /* its file, before its first frame */
     return nif;
 }
 
@@ -63,6 +65,8 @@ void netif_destroy(struct glass_netif *nif)
         arp_flush_netif(stack, nif);
     if (stack->routes)
         route_flush_netif(stack, nif);
+    if (stack->capture)
+        capture_netif_removed(stack, nif);
     for (struct glass_netif **p = &stack->netifs; *p; p = &(*p)->next)
         if (*p == nif) {
             *p = nif->next;
