@@ -53,7 +53,7 @@ static const struct shared_option shared_options[] = {
     {{"route", required_argument, NULL, KEY_ROUTE}, GLASS_APP_ROUTE_FORM,
      "extra route; repeatable"},
     {{"pcap", required_argument, NULL, KEY_PCAP}, "FILE",
-     "capture every frame to FILE (\"-\" = stdout)"},
+     "capture every frame to FILE (\"-\" = stdout); with\nseveral --if, the first interface's frames go to\nFILE, each other's to FILE.IFNAME.EXT (out.pcap ->\nout.tapB.pcap); \"-\" carries the first only"},
     {{"trace", required_argument, NULL, KEY_TRACE}, "LIST",
      "eth,arp,ipv4,icmp,udp,tcp,socket or all (to stderr)"},
     {{"ctl", required_argument, NULL, KEY_CTL}, "PATH",
@@ -1077,6 +1077,49 @@ static int open_ctl(struct glass_stack *stack, const struct glass_app_opts *opts
     return 0;
 }
 
+/* With several interfaces --pcap writes a file per interface (capture.c):
+ * say at start-up where each one's frames go, on one stderr line, and
+ * fail, naming the file, when one cannot be written.  With --pcap - only
+ * the first interface is captured; the line says which are not. */
+static void appendf(char *buf, size_t len, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int report_capture(struct glass_stack *stack, const struct glass_app_opts *opts,
+                          char *err, size_t errlen)
+{
+    char line[1024] = "", file[512];
+    size_t n = 0, left_out = 0;
+    char skipped[256] = "";
+    size_t sn = 0;
+
+    if (!opts->pcap)
+        return 0;
+    for (unsigned i = 0; i < opts->nifs; i++) {
+        const char *name = opts->ifs[i].name;
+        struct glass_netif *nif = glass_netif_by_name(stack, name);
+
+        if (glass_capture_file(stack, nif, file, sizeof(file)) < 0) {
+            if (errno != ENOENT) {
+                set_err(err, errlen, "%s", file);
+                return -1;
+            }
+            appendf(skipped, sizeof(skipped), &sn, "%s%s", left_out++ ? ", " : "", name);
+            continue;
+        }
+        appendf(line, sizeof(line), &n, "%s%s -> %s", n ? ", " : "", name,
+                strcmp(file, "-") == 0 ? "stdout" : file);
+    }
+    if (opts->nifs < 2)
+        return 0;
+    if (left_out)
+        appendf(line, sizeof(line), &n,
+                "; not captured: %s (--pcap - carries one interface; --pcap FILE writes a "
+                "file per interface)",
+                skipped);
+    fprintf(stderr, "%s: capture %s\n", opts->prog ? opts->prog : "glass", line);
+    return 0;
+}
+
 struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *err,
                                        size_t errlen)
 {
@@ -1099,6 +1142,8 @@ struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *
         if (!nif || glass_app_configure_netif(nif, spec, err, errlen) < 0)
             goto fail;
     }
+    if (report_capture(stack, opts, err, errlen) < 0)
+        goto fail;
     if (glass_app_add_routes(stack, opts, err, errlen) < 0)
         goto fail;
     if (open_ctl(stack, opts, err, errlen) < 0)
