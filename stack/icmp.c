@@ -18,6 +18,7 @@
 #include "mem.h"
 #include "netif.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -145,18 +146,10 @@ static bool icmp_message_valid(struct glass_stack *stack, const struct pkb *pkb)
 static void icmp_echo_answer(struct glass_stack *stack, const struct pkb *req, uint32_t from,
                              uint32_t to)
 {
+    /* RFC 1122 3.2.2.6: the data MUST be entirely included; a reply
+     * larger than the MTU leaves in fragments (ipv4_frag.c).  It always
+     * fits 65535: the request carried it with a header at least as long. */
     size_t len = pkb_len(req);
-    /* RFC 1122 3.2.2.6: the data MUST be entirely included, "however, if
-     * sending the Echo Reply requires intentional fragmentation that is
-     * not implemented, the datagram MUST be truncated to maximum
-     * transmission size ... and sent".  (A request can be larger than our
-     * MTU: the peer's link or its offloads may allow more.) */
-    size_t max = ipv4_max_payload(stack, to);
-    if (len > max && max >= ICMP_HLEN) {
-        TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s truncated from %zu to %zu bytes",
-              ip4s(to).s, len, max);
-        len = max;
-    }
     struct pkb *pkb = pkb_alloc(stack, len);
     if (!pkb) {
         TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s dropped: out of memory", ip4s(to).s);
@@ -226,6 +219,10 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
     size_t qhlen = (size_t)(q[0] & 0x0f) * 4;
     if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN)
         return;
+    /* RFC 1191 4: the next-hop MTU is in the low 16 bits of the unused
+     * field; the path MTU goes down before the transport hears. */
+    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED)
+        pmtu_frag_needed(stack, q, get_be16(m + 6));
     /* RFC 1122 3.2.2.1/4.1.3.3: the transport named in the quote hears of
      * the error; the 8 quoted bytes hold the UDP ports. */
     if (q[9] == IPPROTO_UDP_) {

@@ -11,9 +11,11 @@
  * to ARP for the next hop -- or, when it is addressed to this host, put it
  * on the local queue so the next poll delivers it "as if received".
  *
- * Not yet here (later issues): forwarding, fragmentation and reassembly,
- * sending options, multicast.  Until options can be sent, datagrams that
- * carry a source route are dropped (see ipv4_is_source_routed).
+ * Fragments are reassembled, and datagrams too big for the (path) MTU
+ * fragmented, in ipv4_frag.c; path MTUs come from pmtu.c.
+ *
+ * Not yet here (later issues): forwarding, sending options, multicast.
+ * Until options can be sent, datagrams that carry a source route are dropped (see ipv4_is_source_routed).
  */
 #include "ipv4.h"
 
@@ -22,8 +24,10 @@
 #include "arp.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "ipv4_frag.h"
 #include "netif.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "route.h"
 #include "stack.h"
 #include "tcp.h"
@@ -205,20 +209,6 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
     return true;
 }
 
-/* RFC 791 3.2: a fragment has More Fragments set or a non-zero offset.
- * Reassembly (RFC 815) comes with a later issue; until then we drop. */
-static bool ipv4_is_fragment(struct glass_stack *stack, const uint8_t *h)
-{
-    uint16_t frag = get_be16(h + IPV4_OFF_FRAG);
-    if (!(frag & (IPV4_FLAG_MF | IPV4_OFFSET_MASK)))
-        return false;
-    STAT_INC(stack, ipv4, drop_fragment);
-    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: fragment id %u offset %u%s (no reassembly yet)",
-          get_be16(h + IPV4_OFF_ID), (unsigned)(frag & IPV4_OFFSET_MASK) * 8,
-          (frag & IPV4_FLAG_MF) ? " MF" : "");
-    return true;
-}
-
 /* RFC 791 3.1: is one of the options a source route?  Options are a
  * type byte, then (except for EOL and NOP) a length byte counting the
  * whole option.  The walk never reads past the header: it stops at End of
@@ -307,10 +297,14 @@ void ipv4_input(struct glass_netif *nif, struct pkb *pkb)
     STAT_INC(stack, ipv4, rx);
     pkb->nif = nif;
     if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb) ||
-        ipv4_is_fragment(stack, pkb->data) || ipv4_is_source_routed(stack, pkb->data)) {
+        ipv4_is_source_routed(stack, pkb->data)) {
         pkb_free(stack, pkb);
         return;
     }
+    /* RFC 791 3.2 (ipv4_frag.c): a fragment waits for the rest of its
+     * datagram; the one that completes it brings the whole datagram. */
+    if (ipv4_is_fragment(pkb->data) && !(pkb = ipv4_reass_input(nif, pkb)))
+        return;
     ipv4_deliver(nif, pkb);
 }
 
@@ -352,12 +346,22 @@ static int ipv4_find_path(struct glass_stack *stack, uint32_t dst, struct ipv4_p
     return 0;
 }
 
+/* The MTU a datagram to dst must fit: the link's, or the smaller path
+ * MTU learned from ICMP (RFC 1191, pmtu.c). */
+static unsigned ipv4_path_mtu(struct glass_stack *stack, const struct glass_netif *nif,
+                              uint32_t dst)
+{
+    unsigned pmtu = pmtu_get(stack, dst);
+    return pmtu && pmtu < nif->mtu ? pmtu : nif->mtu;
+}
+
 size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst)
 {
     if (netif_find_by_addr(stack, dst))
         return 0xffff - IPV4_HLEN;
     const struct route *r = route_lookup(stack, dst);
-    return r && r->nif->mtu > IPV4_HLEN ? r->nif->mtu - IPV4_HLEN : 0;
+    unsigned mtu = r ? ipv4_path_mtu(stack, r->nif, dst) : 0;
+    return mtu > IPV4_HLEN ? mtu - IPV4_HLEN : 0;
 }
 
 /* RFC 1122 3.3.4.3: the source is one of our addresses; by default the
@@ -416,20 +420,24 @@ static int ipv4_queue_local(struct glass_stack *stack, struct pkb *pkb)
     return 0;
 }
 
-/* 0 or a negative errno; consumes pkb on error. */
-static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_path *path)
+/* 0, 1 when the datagram must leave in fragments (RFC 791 2.3), or a
+ * negative errno; consumes pkb on error.  Too big with Don't Fragment is
+ * an error the sender sees (EMSGSIZE, like Linux with IP_PMTUDISC_DO). */
+static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_path *path,
+                           const struct ipv4_tx *tx)
 {
     size_t total = IPV4_HLEN + pkb_len(pkb);
-    /* Fragmentation (RFC 791 2.3) is a later issue: too big is an error
-     * the sender sees (EMSGSIZE, like a DF datagram on Linux). */
-    if (total > 0xffff || (!path->local && total > path->nif->mtu)) {
-        STAT_INC(stack, ipv4, drop_too_big);
-        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes > mtu %u of %s", total,
-              path->nif->mtu, path->nif->name);
-        pkb_free(stack, pkb);
-        return -EMSGSIZE;
-    }
-    return 0;
+    unsigned mtu = path->local ? 0xffff : ipv4_path_mtu(stack, path->nif, tx->dst);
+    if (total <= mtu)
+        return 0;
+    if (total <= 0xffff && !tx->df)
+        return 1;
+    STAT_INC(stack, ipv4, drop_too_big);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes > %s %u to %s%s", total,
+          mtu < path->nif->mtu ? "path mtu" : "mtu", mtu, ip4s(tx->dst).s,
+          total > 0xffff ? "" : " and DF set");
+    pkb_free(stack, pkb);
+    return -EMSGSIZE;
 }
 
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx)
@@ -446,9 +454,9 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
         pkb_free(stack, pkb);
         return -EADDRNOTAVAIL;
     }
-    rc = ipv4_check_size(stack, pkb, &path);
-    if (rc < 0)
-        return rc;
+    int fragment = ipv4_check_size(stack, pkb, &path, tx);
+    if (fragment < 0)
+        return fragment;
     size_t total = IPV4_HLEN + pkb_len(pkb);
     uint8_t *h = pkb_push(pkb, IPV4_HLEN);
     if (!h) { /* every sender reserves PKB_HEADROOM; this is a bug */
@@ -465,6 +473,9 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
           path.local ? "" : ip4s(path.nexthop).s);
     if (path.local)
         return ipv4_queue_local(stack, pkb);
+    if (fragment)
+        return ipv4_fragment_output(stack, pkb, path.nif, path.nexthop,
+                                    ipv4_path_mtu(stack, path.nif, tx->dst));
     return arp_output(path.nif, path.nexthop, pkb);
 }
 

@@ -38,14 +38,16 @@ struct ipv4_tx {
 };
 /* pkb data = the transport header and payload.  Prepends the IPv4 header,
  * routes, and passes the datagram to ARP (or straight to local delivery
- * when dst is one of our addresses).  Consumes pkb.  0 or -errno:
- * -ENETUNREACH no route, -EMSGSIZE larger than the MTU (no fragmentation
- * yet), -EADDRNOTAVAIL bad source. */
+ * when dst is one of our addresses).  A datagram larger than the path MTU
+ * leaves in fragments (ipv4_frag.c) unless tx->df.  Consumes pkb.  0 or
+ * -errno: -ENETUNREACH no route, -EMSGSIZE over 65535 bytes or over the
+ * path MTU with df, -EADDRNOTAVAIL bad source. */
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx);
 
-/* The most payload ipv4_output can carry to dst in one datagram (there is
- * no fragmentation yet): the outgoing interface's MTU less the header,
- * 65515 to ourselves, 0 when there is no route. */
+/* The most payload ipv4_output can carry to dst in one unfragmented
+ * datagram: the path MTU (the outgoing interface's MTU, or less when RFC
+ * 1191 taught us so, pmtu.c) less the header, 65515 to ourselves, 0 when
+ * there is no route. */
 size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst);
 
 /* The source address ipv4_output would choose for dst (RFC 1122 3.3.4.3),

@@ -19,6 +19,8 @@
 #include "capture.h"
 #include "clock.h"
 #include "icmp.h"
+#include "ipv4_frag.h"
+#include "pmtu.h"
 #include "ipv4.h"
 #include "mem.h"
 #include "netif.h"
@@ -45,7 +47,7 @@ struct glass_stack *glass_stack_new(struct glass_clock *clock)
     s->ipv4_next_id = 1;
     sock_stack_init(s);
     if (route_init(s) < 0 || arp_init(s) < 0 || icmp_init(s) < 0 ||
-        tcp_stack_init(s) < 0)
+        tcp_stack_init(s) < 0 || ipv4_frag_init(s) < 0 || pmtu_init(s) < 0)
         goto fail;
     return s;
 fail:
@@ -72,6 +74,8 @@ int glass_stack_free(struct glass_stack *s)
     if (s->icmp)
         icmp_destroy(s);
     s->icmp = NULL;
+    ipv4_frag_destroy(s);       /* held fragments point at interfaces */
+    pmtu_destroy(s);
     pkb_queue_purge(s, &s->local_q);
     while (s->netifs)
         netif_destroy(s->netifs);

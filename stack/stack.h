@@ -24,6 +24,8 @@ struct icmp_state;
 struct capture;
 struct glass_sock;
 struct tcp_stack;
+struct ipv4_reass;
+struct pmtu_cache;
 
 struct glass_stack {
     pthread_mutex_t lock;
@@ -47,6 +49,8 @@ struct glass_stack {
     struct icmp_state *icmp;
     uint16_t ipv4_next_id;      /* IPv4 identification counter */
     struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
+    struct ipv4_reass *reass;   /* fragments being reassembled (ipv4_frag.c) */
+    struct pmtu_cache *pmtu;    /* path MTUs learned (pmtu.c, RFC 1191) */
     struct tcp_stack *tcp;      /* TCP control blocks and settings (tcp.c) */
 
     /* sockets (socket.c): every open socket of this stack */

@@ -50,11 +50,22 @@
     X(ipv4, drop_bad_source)   /* martian source, RFC 1122 3.2.1.3 */                              \
     X(ipv4, drop_not_for_us)   /* not ours and we do not forward */                                \
     X(ipv4, drop_link_broadcast) /* unicast IP in a link-layer broadcast, RFC 1122 3.3.6 */        \
-    X(ipv4, drop_fragment)     /* fragments: no reassembly yet */                                  \
+    X(ipv4, frag_rx)           /* fragments received for us (RFC 791 3.2) */                       \
+    X(ipv4, reass_ok)          /* datagrams reassembled */                                         \
+    X(ipv4, reass_duplicate)   /* fragment dropped: exact repeat of one held */                    \
+    X(ipv4, reass_drop_bad)    /* fragment without data, or not a multiple of 8 but MF */          \
+    X(ipv4, reass_drop_tiny)   /* RFC 1858 tiny fragment (TCP offset 8, short first) */            \
+    X(ipv4, reass_drop_overlap) /* overlap/contradiction: whole datagram discarded */              \
+    X(ipv4, reass_drop_too_long) /* offset + length past 65535 */                                  \
+    X(ipv4, reass_drop_no_memory) /* memory bound or allocation failure */                         \
+    X(ipv4, reass_evicted)     /* datagrams given up to keep the memory bound */                   \
+    X(ipv4, reass_timeout)     /* datagrams given up after IPV4_REASS_TIMEOUT */                   \
+    X(ipv4, frag_ok)           /* datagrams sent as fragments */                                   \
+    X(ipv4, frag_created)      /* fragments sent */                                                \
     X(ipv4, drop_source_route) /* LSRR/SSRR option: not supported (RFC 7126 4.3/4.4) */            \
     X(ipv4, drop_unknown_proto)                                                                    \
     X(ipv4, drop_no_route)                                                                         \
-    X(ipv4, drop_too_big)      /* larger than the MTU, no fragmentation yet */                     \
+    X(ipv4, drop_too_big)      /* over 65535, or over the (path) MTU with DF */                    \
     X(ipv4, drop_no_memory)                                                                        \
     X(ipv4, local_loop)        /* datagrams sent to ourselves */                                   \
     X(icmp, rx)                                                                                    \

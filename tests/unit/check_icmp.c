@@ -152,10 +152,10 @@ START_TEST(test_echo_odd_length_reply_checksum)
 }
 END_TEST
 
-/* RFC 1122 3.2.2.6: an echo reply that would need fragmentation (which
- * glass does not do) "MUST be truncated to maximum transmission size ...
- * and sent", not dropped.  Our MTU is 576; the peer's request is larger. */
-START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu)
+/* RFC 1122 3.2.2.6: the echo data "MUST be entirely included" in the
+ * reply; one larger than our MTU (576) leaves in fragments (RFC 791 3.2):
+ * 552 data bytes (a multiple of 8) with MF, then the other 456. */
+START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_fragmented)
 {
     struct harness h;
     harness_init(&h);
@@ -167,17 +167,27 @@ START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu)
     size_t n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A(H_OUR_IP), 0xabcd, 9, data,
                           sizeof data);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(harness_tx_count(&h), 1);
-    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 576);
-    ck_assert_uint_eq(get_be16(IP(r) + 2), 576);
+    ck_assert_uint_eq(harness_tx_count(&h), 2);
+    static uint8_t whole[ICMP_HLEN + sizeof data];
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 572);
+    ck_assert_uint_eq(get_be16(IP(r) + 2), 572);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), IPV4_FLAG_MF | 0);
     ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
-    const uint8_t *m = IP(r) + IPV4_HLEN;
+    uint16_t id = get_be16(IP(r) + 4);
+    memcpy(whole, IP(r) + IPV4_HLEN, 552);
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + IPV4_HLEN + 456);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), 552 / 8);
+    ck_assert_uint_eq(get_be16(IP(r) + 4), id);
+    ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
+    memcpy(whole + 552, IP(r) + IPV4_HLEN, 456);
+    const uint8_t *m = whole;
     ck_assert_uint_eq(m[0], ICMP_ECHO_REPLY);
     ck_assert_uint_eq(get_be16(m + 4), 0xabcd);
     ck_assert_uint_eq(get_be16(m + 6), 9);
-    ck_assert_uint_eq(inet_checksum(m, 576 - IPV4_HLEN), 0);
-    ck_assert_mem_eq(m + ICMP_HLEN, data, 576 - IPV4_HLEN - ICMP_HLEN);
+    ck_assert_uint_eq(inet_checksum(m, sizeof whole), 0);
+    ck_assert_mem_eq(m + ICMP_HLEN, data, sizeof data);
     ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_reply"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.frag_created"), 2);
     ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 0);
     harness_fini(&h);
 }
@@ -627,7 +637,7 @@ static Suite *icmp_suite(void)
     TCase *echo = tcase_create("echo");
     tcase_add_test(echo, test_rfc792_echo_request_exact_reply);
     tcase_add_test(echo, test_echo_odd_length_reply_checksum);
-    tcase_add_test(echo, test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu);
+    tcase_add_test(echo, test_rfc1122_3_2_2_6_oversized_echo_reply_fragmented);
     tcase_add_test(echo, test_rfc1122_3_2_2_6_broadcast_echo_ignored);
     tcase_add_test(echo, test_short_and_bad_checksum_dropped);
     tcase_add_test(echo, test_unknown_type_counted_no_answer);
