@@ -297,8 +297,7 @@ static int net_error(const struct nc *nc, const char *what, int err)
                 strerror(err));
     } else {
         fprintf(stderr, "glass-nc: %s: %s%s\n", what, strerror(err),
-                err == EMSGSIZE ? " (glass does not fragment yet: keep lines shorter than "
-                                  "the path MTU allows)" : "");
+                err == EMSGSIZE ? " (over 65507 bytes, the most a UDP datagram can carry)" : "");
     }
     return -1;
 }

@@ -449,7 +449,7 @@ static void send_one(struct ping *p, glass_time_t now)
     /* A local failure counts as an error, as in ping ("+1 errors"). */
     p->nerrors++;
     fprintf(stderr, "glass-ping: send icmp_seq=%u: %s%s\n", seq, strerror(errno),
-            errno == EMSGSIZE ? " (glass does not fragment yet: use a smaller -s)" : "");
+            errno == EMSGSIZE ? " (over 65507 bytes: use a smaller -s)" : "");
 }
 
 static bool sending_done(const struct ping *p)
