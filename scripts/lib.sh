@@ -18,7 +18,7 @@ GLASS_TAP=tap0
 # listed because gcc only recommends it (we install without recommends).
 GLASS_PACKAGES=(
     autoconf automake libtool pkg-config make gcc libc6-dev check libpcap-dev
-    iproute2 iputils-ping arping tshark python3 procps dnsmasq-base socat curl
+    iproute2 iputils-ping arping tshark python3 procps dnsmasq-base socat curl traceroute
 )
 
 glass_prog=${0##*/}

@@ -154,6 +154,12 @@ int glass_route_add(struct glass_stack *stack, uint32_t net, unsigned prefix_len
 int glass_route_del(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw);
 int glass_arp_add_static(struct glass_stack *stack, struct glass_netif *nif, uint32_t addr,
                          const uint8_t mac[GLASS_ETH_ALEN]);
+/* IPv4 forwarding between interfaces (RFC 1812): off in a new stack (a
+ * host, RFC 1122 3.3.1.6), on in glass-router.  Datagrams for another
+ * host are then routed on with TTL - 1, or answered with ICMP time
+ * exceeded / destination unreachable / fragmentation needed. */
+int glass_stack_set_forwarding(struct glass_stack *stack, int on);
+int glass_stack_forwarding(struct glass_stack *stack);
 
 /* ---- observability --------------------------------------------------- */
 

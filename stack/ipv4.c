@@ -14,8 +14,8 @@
  * Fragments are reassembled, and datagrams too big for the (path) MTU
  * fragmented, in ipv4_frag.c; path MTUs come from pmtu.c.
  *
- * Not yet here (later issues): forwarding, sending options, multicast.
- * Until options can be sent, datagrams that carry a source route are dropped (see ipv4_is_source_routed).
+ * Not yet here (later issues): sending options, multicast.  Until
+ * options can be sent, datagrams that carry a source route are dropped (see ipv4_is_source_routed).
  */
 #include "ipv4.h"
 
@@ -25,6 +25,7 @@
 #include "checksum.h"
 #include "icmp.h"
 #include "ipv4_frag.h"
+#include "ipv4_forward.h"
 #include "netif.h"
 #include "pkb.h"
 #include "pmtu.h"
@@ -194,7 +195,8 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
         return false;
     }
     if (!ipv4_for_us(nif, dst)) {
-        /* A host does not forward (RFC 1122 3.3.1.6); routing is a later issue. */
+        /* A host does not forward (RFC 1122 3.3.1.6); a router
+         * (glass_stack_set_forwarding) took it in ipv4_forward already. */
         STAT_INC(stack, ipv4, drop_not_for_us);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s is not for us", ip4s(src).s,
               ip4s(dst).s);
@@ -214,7 +216,7 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
  * whole option.  The walk never reads past the header: it stops at End of
  * Option List or at a length that does not fit, and the unparseable rest
  * is ignored like any option we do not understand (RFC 1122 3.2.1.8). */
-static bool ipv4_has_source_route(const uint8_t *h, size_t hlen)
+bool ipv4_has_source_route(const uint8_t *h, size_t hlen)
 {
     size_t i = IPV4_HLEN;
     while (i < hlen && h[i] != IPV4_OPT_EOL) {
@@ -296,8 +298,17 @@ void ipv4_input(struct glass_netif *nif, struct pkb *pkb)
     struct glass_stack *stack = nif->stack;
     STAT_INC(stack, ipv4, rx);
     pkb->nif = nif;
-    if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb) ||
-        ipv4_is_source_routed(stack, pkb->data)) {
+    if (!ipv4_header_valid(stack, pkb)) {
+        pkb_free(stack, pkb);
+        return;
+    }
+    /* A router passes on what is not for it (RFC 1812, ipv4_forward.c);
+     * fragments in transit are not reassembled.  Off in a host. */
+    if (ipv4_forward_wanted(nif, pkb)) {
+        ipv4_forward(nif, pkb);
+        return;
+    }
+    if (!ipv4_addresses_valid(nif, pkb) || ipv4_is_source_routed(stack, pkb->data)) {
         pkb_free(stack, pkb);
         return;
     }

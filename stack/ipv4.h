@@ -61,6 +61,9 @@ bool ipv4_is_local(struct glass_stack *stack, uint32_t addr);
 bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr);
 /* Is addr 255.255.255.255 or the subnet broadcast of any of our interfaces? */
 bool ipv4_is_any_broadcast(struct glass_stack *stack, uint32_t addr);
+/* Does the header h (hlen bytes) carry an LSRR/SSRR option (RFC 791 3.1)?
+ * The forwarding path (ipv4_forward.c) refuses those too. */
+bool ipv4_has_source_route(const uint8_t *h, size_t hlen);
 /* Deliver datagrams we sent to ourselves (queued by ipv4_output). */
 int ipv4_run_local(struct glass_stack *stack);
 

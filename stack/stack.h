@@ -48,6 +48,7 @@ struct glass_stack {
     struct route_table *routes;
     struct icmp_state *icmp;
     uint16_t ipv4_next_id;      /* IPv4 identification counter */
+    bool ip_forward;            /* a router (RFC 1812), not a host: ipv4_forward.c */
     struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
     struct ipv4_reass *reass;   /* fragments being reassembled (ipv4_frag.c) */
     struct pmtu_cache *pmtu;    /* path MTUs learned (pmtu.c, RFC 1191) */

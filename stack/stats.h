@@ -68,6 +68,15 @@
     X(ipv4, drop_too_big)      /* over 65535, or over the (path) MTU with DF */                    \
     X(ipv4, drop_no_memory)                                                                        \
     X(ipv4, local_loop)        /* datagrams sent to ourselves */                                   \
+    /* forwarding (ipv4_forward.c, RFC 1812) */                                                    \
+    X(ipv4, forwarded)         /* datagrams sent on towards their destination */                   \
+    X(ipv4, fwd_ttl_exceeded)  /* TTL 0/1: time exceeded sent (RFC 1812 5.3.1) */                  \
+    X(ipv4, fwd_no_route)      /* net unreachable sent (RFC 1812 5.2.7.1) */                       \
+    X(ipv4, fwd_frag_needed)   /* over the next-hop MTU with DF: RFC 1191 ICMP sent */             \
+    X(ipv4, fwd_fragmented)    /* forwarded as fragments (RFC 791 3.2) */                          \
+    X(ipv4, fwd_drop_too_big)  /* over the next-hop MTU and fragmenting failed */                  \
+    X(ipv4, fwd_drop_martian_dst) /* 0/8, 127/8, class E destination (RFC 1812 5.3.7) */           \
+    X(ipv4, fwd_drop_broadcast) /* directed broadcast, not forwarded (RFC 2644) */                 \
     X(icmp, rx)                                                                                    \
     X(icmp, tx)                                                                                    \
     X(icmp, drop_short)                                                                            \
