@@ -270,7 +270,7 @@ void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cf
 /* -1/EINVAL for a value out of range or an unknown cc name. */
 int glass_tcp_config_set(struct glass_stack *stack, const struct glass_tcp_config *cfg);
 
-/* ---- ICMP echo (for glass-ping) ------------------------------------- */
+/* ---- ICMP echo (for glass-ping) and errors (for glass-traceroute) ---- */
 
 struct glass_icmp_event {
     uint8_t type, code;     /* RFC 792 type and code */
@@ -279,15 +279,34 @@ struct glass_icmp_event {
     uint16_t id, seq;       /* echo id/seq; for errors: of the quoted echo */
     const uint8_t *data;    /* echo payload (errors: the quoted datagram) */
     size_t len;
+    /* Errors only (0 for echo replies): what the quoted datagram was. */
+    uint8_t proto;          /* IPPROTO_ICMP (an echo request) or IPPROTO_UDP */
+    uint32_t orig_dst;      /* its destination address */
+    uint16_t sport, dport;  /* UDP: its ports, host byte order */
+    uint16_t next_hop_mtu;  /* fragmentation needed: the router's MTU (RFC 1191 4), or 0 */
 };
 typedef void (*glass_icmp_listener)(void *arg, const struct glass_icmp_event *ev);
-/* Echo replies and ICMP errors about echoes we sent reach the listener
- * (called in stack context, with the stack lock held). */
+/* Echo replies, and ICMP errors (destination unreachable, time exceeded)
+ * about echo requests or UDP datagrams this host sent, reach the listener
+ * (called in stack context, with the stack lock held).  Errors about UDP
+ * also go to the connected socket they concern, as before. */
 void glass_icmp_set_listener(struct glass_stack *stack, glass_icmp_listener fn, void *arg);
 /* Send an echo request (RFC 792) of `len` payload bytes; ttl 0 = default.
  * Takes the stack lock.  -1 with errno ENETUNREACH, EMSGSIZE, ENOBUFS. */
 int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
                          const void *data, size_t len, unsigned ttl);
+/* Flags of glass_icmp_echo_send_flags. */
+#define GLASS_ICMP_DF 0x1   /* set Don't Fragment (ping -M do): a request larger
+                               than the path MTU fails with EMSGSIZE, not fragmented */
+/* glass_icmp_echo_send with flags (0 = the same as glass_icmp_echo_send:
+ * DF clear, fragmented to fit the path MTU). */
+int glass_icmp_echo_send_flags(struct glass_stack *stack, uint32_t dst, uint16_t id,
+                               uint16_t seq, const void *data, size_t len, unsigned ttl,
+                               unsigned flags);
+/* The path MTU to dst in bytes, IPv4 header included (the outgoing
+ * interface's MTU, or less once RFC 1191 taught us so); 0 without a route.
+ * Takes the stack lock. */
+unsigned glass_path_mtu(struct glass_stack *stack, uint32_t dst);
 
 /* ---- name resolution ---------------------------------------------------- */
 

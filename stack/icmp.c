@@ -2,8 +2,9 @@
  * icmp.c - the Internet Control Message Protocol (RFC 792) with the host
  * requirements of RFC 1122 3.2.2.
  *
- * In: answer echo requests, pass echo replies (and errors about echoes we
- * sent) to the listener glass-ping installs, count the rest.
+ * In: answer echo requests, pass echo replies (and errors about echoes or
+ * UDP datagrams we sent) to the listener glass-ping and glass-traceroute
+ * install, count the rest.
  * Out: echo requests for glass-ping, and error messages about datagrams we
  * could not deliver -- but never where RFC 1122 3.2.2 forbids one (an
  * error about an error, about a broadcast, ...), and never faster than the
@@ -203,10 +204,48 @@ static void icmp_echo_reply_input(struct glass_stack *stack, const struct pkb *p
     icmp_notify(stack, &ev);
 }
 
-/* An error quotes the datagram it is about (RFC 792).  If that datagram is
- * an echo request this host sent, the listener (glass-ping) hears of it
- * with the echo's id and sequence: "From 10.0.0.1 icmp_seq=3 Destination
- * Host Unreachable".  The quote is checked before any byte of it is read. */
+/* The listener hears of an error about a datagram this host sent: an echo
+ * request (glass-ping: "From 10.0.0.1 icmp_seq=3 Destination Host
+ * Unreachable", matched by the echo's id and sequence) or a UDP datagram
+ * (glass-traceroute: time exceeded from each router on the way, port
+ * unreachable from the destination, matched by the ports).  q is the
+ * quoted IPv4 header (qhlen bytes, checked) and 8 bytes of its payload. */
+static void icmp_error_notify(struct glass_stack *stack, const struct pkb *pkb,
+                              const uint8_t *q, size_t qhlen)
+{
+    const uint8_t *ip = pkb_l3(pkb), *m = pkb->data;
+    const uint8_t *l4 = q + qhlen;
+    if (!stack->icmp->listener || !ipv4_is_local(stack, get_addr(q + 12)))
+        return;
+    struct glass_icmp_event ev = {
+        .type = m[0],
+        .code = m[1],
+        .from = get_addr(ip + 12),
+        .ttl = ip[8],
+        .data = q,
+        .len = pkb_len(pkb) - ICMP_HLEN,
+        .proto = q[9],
+        .orig_dst = get_addr(q + 16),
+    };
+    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED)
+        ev.next_hop_mtu = get_be16(m + 6);
+    if (q[9] == IPPROTO_ICMP_) {
+        if (l4[0] != ICMP_ECHO_REQUEST)
+            return;
+        ev.id = get_be16(l4 + 4);
+        ev.seq = get_be16(l4 + 6);
+    } else if (q[9] == IPPROTO_UDP_) {
+        ev.sport = get_be16(l4);
+        ev.dport = get_be16(l4 + 2);
+    } else {
+        return;
+    }
+    icmp_notify(stack, &ev);
+}
+
+/* An error quotes the datagram it is about (RFC 792): the transport that
+ * sent it hears, and so does the listener (icmp_error_notify).  The quote
+ * is checked before any byte of it is read. */
 static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
 {
     const uint8_t *ip = pkb_l3(pkb), *m = pkb->data;
@@ -225,30 +264,11 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
         pmtu_frag_needed(stack, q, get_be16(m + 6));
     /* RFC 1122 3.2.2.1/4.1.3.3: the transport named in the quote hears of
      * the error; the 8 quoted bytes hold the UDP ports. */
-    if (q[9] == IPPROTO_UDP_) {
+    if (q[9] == IPPROTO_UDP_)
         udp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
-        return;
-    }
-    if (q[9] == IPPROTO_TCP_) {
+    else if (q[9] == IPPROTO_TCP_)
         tcp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
-        return;
-    }
-    if (q[9] != IPPROTO_ICMP_)
-        return;
-    const uint8_t *qicmp = q + qhlen;
-    if (qicmp[0] != ICMP_ECHO_REQUEST || !ipv4_is_local(stack, get_addr(q + 12)))
-        return;
-    struct glass_icmp_event ev = {
-        .type = m[0],
-        .code = m[1],
-        .from = get_addr(ip + 12),
-        .ttl = ip[8],
-        .id = get_be16(qicmp + 4),
-        .seq = get_be16(qicmp + 6),
-        .data = q,
-        .len = qlen,
-    };
-    icmp_notify(stack, &ev);
+    icmp_error_notify(stack, pkb, q, qhlen);
 }
 
 void icmp_input(struct glass_netif *nif, struct pkb *pkb)
@@ -416,7 +436,8 @@ void icmp_send_error(struct glass_stack *stack, const struct pkb *orig, uint8_t 
 /* ---- echo requests for glass-ping ------------------------------------------ */
 
 static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint16_t id,
-                                  uint16_t seq, const void *data, size_t len, uint8_t ttl)
+                                  uint16_t seq, const void *data, size_t len, uint8_t ttl,
+                                  bool df)
 {
     struct pkb *pkb = pkb_alloc(stack, ICMP_HLEN + len);
     if (!pkb)
@@ -429,9 +450,13 @@ static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint1
     if (len)
         memcpy(m + ICMP_HLEN, data, len);
     icmp_set_checksum(m, ICMP_HLEN + len);
-    TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo request to %s id %u seq %u len %zu", ip4s(dst).s,
-          id, seq, len);
-    int rc = icmp_output(stack, pkb, 0, dst, 0, ttl);
+    TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo request to %s id %u seq %u len %zu%s",
+          ip4s(dst).s, id, seq, len, df ? " DF" : "");
+    struct ipv4_tx tx = {
+        .src = 0, .dst = dst, .proto = IPPROTO_ICMP_, .ttl = ttl, .tos = 0, .df = df};
+    int rc = ipv4_output(stack, pkb, &tx);
+    if (rc == 0)
+        STAT_INC(stack, icmp, tx);
     if (rc == 0)
         STAT_INC(stack, icmp, tx_echo_request);
     return rc;
@@ -440,7 +465,14 @@ static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint1
 int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
                          const void *data, size_t len, unsigned ttl)
 {
-    if (ttl > 255 || (len && !data)) {
+    return glass_icmp_echo_send_flags(stack, dst, id, seq, data, len, ttl, 0);
+}
+
+int glass_icmp_echo_send_flags(struct glass_stack *stack, uint32_t dst, uint16_t id,
+                               uint16_t seq, const void *data, size_t len, unsigned ttl,
+                               unsigned flags)
+{
+    if (ttl > 255 || (len && !data) || (flags & ~(unsigned)GLASS_ICMP_DF)) {
         errno = EINVAL;
         return -1;
     }
@@ -450,7 +482,8 @@ int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, u
         return -1;
     }
     glass_stack_lock(stack);
-    int rc = icmp_echo_request_send(stack, dst, id, seq, data, len, (uint8_t)ttl);
+    int rc = icmp_echo_request_send(stack, dst, id, seq, data, len, (uint8_t)ttl,
+                                    (flags & GLASS_ICMP_DF) != 0);
     glass_stack_unlock(stack);
     if (rc < 0) {
         errno = -rc;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 
+#include "ipv4.h"
 #include "mem.h"
 #include "netif.h"
 #include "route.h"
@@ -120,4 +121,12 @@ void pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next
     if (!link || (next_mtu && next_mtu >= (cur ? cur : link)))
         return;
     pmtu_update(stack, dst, next_mtu, sent_len);
+}
+
+unsigned glass_path_mtu(struct glass_stack *stack, uint32_t dst)
+{
+    glass_stack_lock(stack);
+    size_t payload = ipv4_max_payload(stack, dst);
+    glass_stack_unlock(stack);
+    return payload ? (unsigned)(payload + IPV4_HLEN) : 0;
 }
