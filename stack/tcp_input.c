@@ -953,6 +953,8 @@ static int tcp_icmp_errno(uint8_t type, uint8_t code, bool *hard)
         case ICMP_NET_UNREACH:
             return ENETUNREACH;
         case ICMP_PROTO_UNREACH:
+            *hard = true;       /* Linux icmp_err_convert: fatal, ENOPROTOOPT */
+            return ENOPROTOOPT;
         case ICMP_PORT_UNREACH:
             *hard = true;
             return ECONNREFUSED;

@@ -11,6 +11,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "pmtu.h"
 
 #define IP(f) ((f) + ETH_HLEN)
 #define PROTO_UNKNOWN 253 /* RFC 3692 experimental: nobody here speaks it */
@@ -308,6 +309,50 @@ START_TEST(test_echo_send_bad_arguments)
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(H_PEER_IP), 1, 1, PING_DATA, 65508, 0), -1);
     ck_assert_int_eq(errno, EMSGSIZE);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
+    harness_fini(&h);
+}
+END_TEST
+
+/* ping -t and -M do (RFC 791 3.1, RFC 1191 3): the request leaves with the
+ * TTL asked for and DF set; over the path MTU it is refused with EMSGSIZE
+ * rather than fragmented, and a path MTU learned later (pmtu.c) counts. */
+START_TEST(test_echo_send_ttl_and_dont_fragment)
+{
+    struct harness h;
+    harness_init(&h);
+    harness_learn_peer(&h);
+    static uint8_t data[1600];
+    ck_assert_uint_eq(glass_path_mtu(h.stack, A(H_PEER_IP)), 1500);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 1, data, 1472, 7,
+                                                GLASS_ICMP_DF), 0);
+    uint8_t r[2048];
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 1500);
+    ck_assert_uint_eq(IP(r)[8], 7);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), IPV4_FLAG_DF);
+    /* one byte more does not fit: refused, nothing sent */
+    errno = 0;
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 2, data, 1473, 0,
+                                                GLASS_ICMP_DF), -1);
+    ck_assert_int_eq(errno, EMSGSIZE);
+    ck_assert_uint_eq(harness_tx_count(&h), 0);
+    /* without DF the same request leaves in two fragments */
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 3, data, 1473, 0, 0), 0);
+    ck_assert_uint_eq(harness_tx_count(&h), 2);
+    harness_tx_clear(&h);
+    /* a lower path MTU (RFC 1191) is what DF is measured against */
+    glass_stack_lock(h.stack);
+    pmtu_update(h.stack, A(H_PEER_IP), 1000, 1500);
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(glass_path_mtu(h.stack, A(H_PEER_IP)), 1000);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 4, data, 973, 0,
+                                                GLASS_ICMP_DF), -1);
+    ck_assert_int_eq(errno, EMSGSIZE);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 5, data, 972, 0,
+                                                GLASS_ICMP_DF), 0);
+    /* unknown flags */
+    errno = 0;
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 6, data, 8, 0, 0x80), -1);
+    ck_assert_int_eq(errno, EINVAL);
     harness_fini(&h);
 }
 END_TEST
@@ -643,6 +688,7 @@ static Suite *icmp_suite(void)
     tcase_add_test(echo, test_unknown_type_counted_no_answer);
     tcase_add_test(echo, test_echo_send_frame_and_reply_to_listener);
     tcase_add_test(echo, test_echo_send_bad_arguments);
+    tcase_add_test(echo, test_echo_send_ttl_and_dont_fragment);
     tcase_add_test(echo, test_ping_ourselves_reaches_listener);
     tcase_add_test(echo, test_error_about_our_echo_reaches_listener);
     suite_add_tcase(s, echo);
