@@ -170,7 +170,10 @@ START_TEST(test_overlap_same_bytes_and_moving_end_discard)
     inject_frag(&h, 12, 504, 256, false); /* end 760, then 1008 */
     ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 2);
     inject_frag(&h, 13, 504, 504, false);
-    inject_frag(&h, 13, 1008, 8, true);  /* data past the end the last one gave */
+    /* data past the end the last one gave (8 bytes beyond `whole`) */
+    static uint8_t longer[sizeof whole + 8], f[2048];
+    memcpy(longer, whole, sizeof whole);
+    harness_inject(&h, f, frag_frame(f, 13, IPPROTO_ICMP_, longer, 1008, 8, true));
     ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 3);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 0);
