@@ -161,6 +161,45 @@ int glass_arp_add_static(struct glass_stack *stack, struct glass_netif *nif, uin
 int glass_stack_set_forwarding(struct glass_stack *stack, int on);
 int glass_stack_forwarding(struct glass_stack *stack);
 
+/* ---- DHCP client (RFC 2131) ---------------------------------------------- */
+
+/* The client's states (RFC 2131 4.4, figure 5; no INIT-REBOOT). */
+enum glass_dhcp_state {
+    GLASS_DHCP_OFF,           /* no client on the interface (or released) */
+    GLASS_DHCP_INIT,
+    GLASS_DHCP_SELECTING,     /* DISCOVER sent, waiting for an OFFER */
+    GLASS_DHCP_REQUESTING,    /* REQUEST sent for an offer, waiting for the ACK */
+    GLASS_DHCP_BOUND,
+    GLASS_DHCP_RENEWING,      /* past T1: REQUEST unicast to the server */
+    GLASS_DHCP_REBINDING,     /* past T2: REQUEST broadcast to any server */
+};
+struct glass_dhcp_lease {
+    enum glass_dhcp_state state;
+    uint32_t addr;            /* network byte order; 0 while not bound */
+    unsigned prefix_len;      /* from option 1 (subnet mask) */
+    uint32_t router;          /* option 3 (first), installed as default route; 0: none */
+    uint32_t dns;             /* option 6 (first); 0: none */
+    uint32_t server;          /* option 54, the server identifier */
+    glass_time_t obtained;    /* stack clock time of the ACK */
+    glass_time_t lease, t1, t2; /* durations from `obtained` (option 51, 58, 59) */
+};
+/* Start the client on nif (RFC 2131 4.4.1): DISCOVER now, then OFFER,
+ * REQUEST, ACK; the address, mask, default route and DNS server of the
+ * lease are applied when it is bound, renewed at T1 and T2, removed when
+ * it expires.  Takes the stack lock.  -1/EEXIST when one already runs. */
+int glass_dhcp_start(struct glass_netif *nif);
+/* The client's state and lease.  0 when bound (BOUND, RENEWING or
+ * REBINDING: the address is usable), -1 with errno EAGAIN while not yet
+ * bound (out->state says where it is) or ENOENT with no client. */
+int glass_dhcp_lease(struct glass_netif *nif, struct glass_dhcp_lease *out);
+/* Give the lease back (RFC 2131 4.4.6: DHCPRELEASE unicast to the
+ * server), remove its address and route, and stop the client.  0, also
+ * when there was nothing to release; -1/ENOENT with no client. */
+int glass_dhcp_release(struct glass_netif *nif);
+/* The DNS server (option 6) of the first bound lease in the stack; 0: none. */
+uint32_t glass_dhcp_dns(struct glass_stack *stack);
+const char *glass_dhcp_state_name(enum glass_dhcp_state state);
+
 /* ---- observability --------------------------------------------------- */
 
 enum glass_trace_layer {

@@ -490,6 +490,31 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
     return arp_output(path.nif, path.nexthop, pkb);
 }
 
+int ipv4_output_broadcast(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx)
+{
+    struct glass_stack *stack = nif->stack;
+    size_t total = IPV4_HLEN + pkb_len(pkb);
+    int rc = 0;
+    if (!ip4_is_limited_broadcast(tx->dst) || (tx->src && !netif_has_addr(nif, tx->src)))
+        rc = -EADDRNOTAVAIL;
+    else if (total > nif->mtu)
+        rc = -EMSGSIZE;
+    uint8_t *h = rc ? NULL : pkb_push(pkb, IPV4_HLEN);
+    if (!h) {
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: broadcast %s > %s on %s refused",
+              ip4s(tx->src).s, ip4s(tx->dst).s, nif->name);
+        pkb_free(stack, pkb);
+        return rc ? rc : -ENOBUFS;
+    }
+    pkb_set_l3(pkb);
+    pkb->nif = nif;
+    ipv4_build_header(h, total, stack->ipv4_next_id++, tx->src, tx);
+    STAT_INC(stack, ipv4, tx);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  tx %s > %s proto %u ttl %u len %zu on %s",
+          ip4s(tx->src).s, ip4s(tx->dst).s, tx->proto, h[IPV4_OFF_TTL], total, nif->name);
+    return arp_output(nif, tx->dst, pkb);
+}
+
 /* The mirror of ipv4_queue_local: each datagram arrives "as if received"
  * on the interface that owns its destination.  Bounded, because a datagram
  * delivered here may answer with another one to ourselves (ping to self). */

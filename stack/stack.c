@@ -22,6 +22,7 @@
 #include "ipv4_frag.h"
 #include "pmtu.h"
 #include "ipv4.h"
+#include "dhcp.h"
 #include "mem.h"
 #include "netif.h"
 #include "route.h"
@@ -67,6 +68,7 @@ int glass_stack_free(struct glass_stack *s)
     /* Then every TCP control block, orphans and TIME-WAIT included. */
     if (s->tcp)
         tcp_stack_destroy(s);
+    dhcp_destroy(s);            /* leases are dropped, not released */
     /* Protocol state first: queued packets point at interfaces. */
     if (s->arp)
         arp_destroy(s);

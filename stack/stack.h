@@ -26,6 +26,7 @@ struct glass_sock;
 struct tcp_stack;
 struct ipv4_reass;
 struct pmtu_cache;
+struct dhcp_client;
 
 struct glass_stack {
     pthread_mutex_t lock;
@@ -53,6 +54,7 @@ struct glass_stack {
     struct ipv4_reass *reass;   /* fragments being reassembled (ipv4_frag.c) */
     struct pmtu_cache *pmtu;    /* path MTUs learned (pmtu.c, RFC 1191) */
     struct tcp_stack *tcp;      /* TCP control blocks and settings (tcp.c) */
+    struct dhcp_client *dhcp;   /* DHCP clients, one per interface (dhcp.c) */
 
     /* sockets (socket.c): every open socket of this stack */
     struct glass_sock *socks;

@@ -102,6 +102,23 @@
     X(udp, rcvbuf_errors)      /* dropped: socket receive queue full (SO_RCVBUF) */                \
     X(udp, drop_no_memory)                                                                         \
     X(udp, icmp_errors)        /* ICMP errors reported to a socket (so_error) */                   \
+    /* dhcp (RFC 2131 client, dhcp.c) */                                                          \
+    X(dhcp, rx)                /* DHCP messages that reached the client */                         \
+    X(dhcp, tx)                /* DISCOVER/REQUEST/RELEASE sent (retransmissions included) */      \
+    X(dhcp, retransmits)       /* RFC 2131 4.1 backoff retransmissions */                          \
+    X(dhcp, drop_short)        /* shorter than the fixed header + magic cookie */                  \
+    X(dhcp, drop_bad_header)   /* not a BOOTREPLY for Ethernet, or no magic cookie */              \
+    X(dhcp, drop_not_ours)     /* xid or chaddr not ours */                                        \
+    X(dhcp, drop_bad_option)   /* an option whose length is malformed */                           \
+    X(dhcp, drop_missing_option) /* no message type / server id / lease time */                    \
+    X(dhcp, drop_unexpected)   /* a message the current state does not expect */                   \
+    X(dhcp, offers)            /* DHCPOFFER accepted */                                            \
+    X(dhcp, acks)              /* DHCPACK accepted */                                              \
+    X(dhcp, naks)              /* DHCPNAK accepted: back to INIT */                                \
+    X(dhcp, renewals)          /* T1 reached: RENEWING */                                          \
+    X(dhcp, rebinds)           /* T2 reached: REBINDING */                                         \
+    X(dhcp, expiries)          /* lease expired: address removed */                                \
+    X(dhcp, releases)          /* DHCPRELEASE sent */                                              \
     X(tcp, rx)                 /* segments that reached tcp_input */                               \
     X(tcp, tx)                 /* segments sent (retransmissions included) */                      \
     X(tcp, drop_short)         /* shorter than a header */                                         \
