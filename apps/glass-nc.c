@@ -205,7 +205,8 @@ static int resolve_host(struct nc *nc, const struct glass_app_opts *opts)
 
     if (!nc->host || !nc->host_is_name)
         return 0;
-    r = glass_resolve_ipv4(nc->stack, nc->host, nc->dns ? nc->dns : opts->gw, &nc->addr);
+    r = glass_resolve_ipv4(nc->stack, nc->host, nc->dns ? nc->dns : glass_app_default_dns(nc->stack, opts),
+                           &nc->addr);
     if (r != GLASS_RESOLVE_OK) {
         fprintf(stderr, "glass-nc: getaddrinfo for host \"%s\" port %u: %s\n", nc->host,
                 nc->port, glass_resolve_strerror(r));

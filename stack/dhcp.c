@@ -91,6 +91,9 @@ struct dhcp_client {
     struct glass_dhcp_lease lease; /* valid from BOUND on */
     bool applied;               /* lease.addr is on the interface */
     bool route_applied;         /* lease.router is the default route */
+    uint8_t server_mac[GLASS_ETH_ALEN]; /* link source of the last ACK: where a
+                                           RELEASE goes without asking ARP */
+    bool has_server_mac;
 };
 
 const char *glass_dhcp_state_name(enum glass_dhcp_state s)
@@ -289,7 +292,11 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
     TRACE(stack, GLASS_TRACE_UDP, "dhcp  %s tx %s xid 0x%08x %s > %s", nif->name,
           dhcp_type_name(type), c->xid, ip4s(src).s, ip4s(dst).s);
     struct ipv4_tx tx = {.src = src, .dst = dst, .proto = IPPROTO_UDP_};
-    return unicast ? ipv4_output(stack, pkb, &tx) : ipv4_output_broadcast(nif, pkb, &tx);
+    /* A RELEASE is the last thing a program sends: straight to the MAC the
+     * ACK came from, so that it leaves now rather than after ARP. */
+    if (type == DHCPRELEASE && c->has_server_mac)
+        return ipv4_output_link(nif, pkb, &tx, c->server_mac);
+    return unicast ? ipv4_output(stack, pkb, &tx) : ipv4_output_link(nif, pkb, &tx, NULL);
 }
 
 /* RFC 2131 4.1: the interval, randomised by a uniform +-1 s. */
@@ -560,7 +567,8 @@ static bool dhcp_header_ok(struct dhcp_client *c, const uint8_t *m, size_t len)
     return true;
 }
 
-static void dhcp_process(struct dhcp_client *c, const uint8_t *m, size_t len)
+static void dhcp_process(struct dhcp_client *c, const uint8_t *m, size_t len,
+                         const uint8_t *l2)
 {
     struct glass_stack *stack = c->nif->stack;
     if (!dhcp_header_ok(c, m, len))
@@ -583,8 +591,13 @@ static void dhcp_process(struct dhcp_client *c, const uint8_t *m, size_t len)
                       c->state == GLASS_DHCP_REBINDING;
     if (o.msg_type == DHCPOFFER && c->state == GLASS_DHCP_SELECTING && dhcp_addr_usable(yiaddr))
         dhcp_on_offer(c, yiaddr, &o);
-    else if (o.msg_type == DHCPACK && in_request && dhcp_addr_usable(yiaddr))
+    else if (o.msg_type == DHCPACK && in_request && dhcp_addr_usable(yiaddr)) {
         dhcp_on_ack(c, yiaddr, &o);
+        if (l2 && c->state == GLASS_DHCP_BOUND) {
+            memcpy(c->server_mac, l2 + GLASS_ETH_ALEN, GLASS_ETH_ALEN); /* Ethernet source */
+            c->has_server_mac = true;
+        }
+    }
     else if (o.msg_type == DHCPNAK && in_request)
         dhcp_on_nak(c, &o);
     else {
@@ -600,7 +613,7 @@ bool dhcp_input(struct glass_netif *nif, struct pkb *pkb)
     if (!c || c->state == GLASS_DHCP_OFF)
         return false;
     STAT_INC(stack, dhcp, rx);
-    dhcp_process(c, pkb->data, pkb_len(pkb));
+    dhcp_process(c, pkb->data, pkb_len(pkb), pkb_l2(pkb));
     pkb_free(stack, pkb);
     return true;
 }
@@ -680,12 +693,12 @@ static void dhcp_stop(struct dhcp_client *c)
     c->state = GLASS_DHCP_OFF;
 }
 
-int glass_dhcp_release(struct glass_netif *nif)
+/* Stack context: RELEASE a held lease and stop the client. */
+static void dhcp_release(struct dhcp_client *c)
 {
-    struct glass_stack *stack = nif->stack;
-    glass_stack_lock(stack);
-    struct dhcp_client *c = dhcp_find(stack, nif);
-    if (c && c->state >= GLASS_DHCP_BOUND) {
+    struct glass_stack *stack = c->nif->stack;
+    struct glass_netif *nif = c->nif;
+    if (c->state >= GLASS_DHCP_BOUND) {
         /* RFC 2131 4.4.6: DHCPRELEASE, unicast to the server, with the
          * address in ciaddr -- sent while the address is still ours. */
         c->xid = (uint32_t)dhcp_random(c);
@@ -694,17 +707,43 @@ int glass_dhcp_release(struct glass_netif *nif)
         TRACE(stack, GLASS_TRACE_UDP, "dhcp  %s: released %s", nif->name,
               ip4s(c->lease.addr).s);
     }
-    if (c) {
-        dhcp_stop(c);
-        dhcp_set_state(c, GLASS_DHCP_OFF);
-        memset(&c->lease, 0, sizeof c->lease);
-    }
+    dhcp_stop(c);
+    dhcp_set_state(c, GLASS_DHCP_OFF);
+    memset(&c->lease, 0, sizeof c->lease);
+}
+
+int glass_dhcp_release(struct glass_netif *nif)
+{
+    struct glass_stack *stack = nif->stack;
+    glass_stack_lock(stack);
+    struct dhcp_client *c = dhcp_find(stack, nif);
+    if (c)
+        dhcp_release(c);
     glass_stack_unlock(stack);
     if (!c) {
         errno = ENOENT;
         return -1;
     }
     return 0;
+}
+
+static int dhcp_release_all(struct glass_stack *stack)
+{
+    int n = 0;
+    for (struct dhcp_client *c = stack->dhcp; c; c = c->next)
+        if (c->state >= GLASS_DHCP_BOUND) {
+            dhcp_release(c);
+            n++;
+        }
+    return n;
+}
+
+int glass_dhcp_release_all(struct glass_stack *stack)
+{
+    glass_stack_lock(stack);
+    int n = dhcp_release_all(stack);
+    glass_stack_unlock(stack);
+    return n;
 }
 
 uint32_t glass_dhcp_dns(struct glass_stack *stack)
@@ -720,6 +759,7 @@ uint32_t glass_dhcp_dns(struct glass_stack *stack)
 
 void dhcp_destroy(struct glass_stack *stack)
 {
+    dhcp_release_all(stack); /* a clean exit gives the leases back */
     while (stack->dhcp) {
         struct dhcp_client *c = stack->dhcp;
         stack->dhcp = c->next;

@@ -64,8 +64,9 @@ struct dhcp_options {
 };
 int dhcp_parse_options(const uint8_t *opt, size_t len, struct dhcp_options *out);
 
-/* glass_stack_free: stop every client and free it (no RELEASE: a stack
- * being torn down sends nothing; apps call glass_dhcp_release first). */
+/* glass_stack_free: give every lease back (RFC 2131 4.4.6: a RELEASE to
+ * the server's MAC as the ACK showed it, so it leaves at once), stop every
+ * client and free it.  Interfaces must still exist. */
 void dhcp_destroy(struct glass_stack *stack);
 
 #endif

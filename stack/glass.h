@@ -196,6 +196,10 @@ int glass_dhcp_lease(struct glass_netif *nif, struct glass_dhcp_lease *out);
  * server), remove its address and route, and stop the client.  0, also
  * when there was nothing to release; -1/ENOENT with no client. */
 int glass_dhcp_release(struct glass_netif *nif);
+/* glass_dhcp_release on every interface of the stack that holds a lease;
+ * returns how many leases were released.  glass_stack_free does this too
+ * (a program's clean exit gives its leases back). */
+int glass_dhcp_release_all(struct glass_stack *stack);
 /* The DNS server (option 6) of the first bound lease in the stack; 0: none. */
 uint32_t glass_dhcp_dns(struct glass_stack *stack);
 const char *glass_dhcp_state_name(enum glass_dhcp_state state);

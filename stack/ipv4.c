@@ -23,6 +23,7 @@
 
 #include "arp.h"
 #include "checksum.h"
+#include "eth.h"
 #include "icmp.h"
 #include "ipv4_frag.h"
 #include "ipv4_forward.h"
@@ -490,18 +491,19 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
     return arp_output(path.nif, path.nexthop, pkb);
 }
 
-int ipv4_output_broadcast(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx)
+int ipv4_output_link(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx,
+                     const uint8_t *mac)
 {
     struct glass_stack *stack = nif->stack;
     size_t total = IPV4_HLEN + pkb_len(pkb);
     int rc = 0;
-    if (!ip4_is_limited_broadcast(tx->dst) || (tx->src && !netif_has_addr(nif, tx->src)))
+    if ((!mac && !ip4_is_limited_broadcast(tx->dst)) || (tx->src && !netif_has_addr(nif, tx->src)))
         rc = -EADDRNOTAVAIL;
     else if (total > nif->mtu)
         rc = -EMSGSIZE;
     uint8_t *h = rc ? NULL : pkb_push(pkb, IPV4_HLEN);
     if (!h) {
-        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: broadcast %s > %s on %s refused",
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: link-only %s > %s on %s refused",
               ip4s(tx->src).s, ip4s(tx->dst).s, nif->name);
         pkb_free(stack, pkb);
         return rc ? rc : -ENOBUFS;
@@ -512,7 +514,7 @@ int ipv4_output_broadcast(struct glass_netif *nif, struct pkb *pkb, const struct
     STAT_INC(stack, ipv4, tx);
     TRACE(stack, GLASS_TRACE_IPV4, "ipv4  tx %s > %s proto %u ttl %u len %zu on %s",
           ip4s(tx->src).s, ip4s(tx->dst).s, tx->proto, h[IPV4_OFF_TTL], total, nif->name);
-    return arp_output(nif, tx->dst, pkb);
+    return mac ? eth_output(nif, pkb, mac, ETH_P_IP) : arp_output(nif, tx->dst, pkb);
 }
 
 /* The mirror of ipv4_queue_local: each datagram arrives "as if received"

@@ -44,13 +44,15 @@ struct ipv4_tx {
  * path MTU with df, -EADDRNOTAVAIL bad source. */
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx);
 
-/* Send pkb (data = the transport header) on nif to the limited broadcast
- * 255.255.255.255, with no route and from tx->src -- which may be
- * 0.0.0.0: a host that does not know its address yet may use it as a
- * source while it learns one (RFC 1122 3.2.1.3 (a); RFC 2131 4.1, the
- * DHCP client).  tx->dst must be 255.255.255.255.  Never fragmented
- * (-EMSGSIZE over the link MTU).  Consumes pkb.  0 or -errno. */
-int ipv4_output_broadcast(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx);
+/* Send pkb (data = the transport header) on nif with no route: to the
+ * limited broadcast 255.255.255.255 (mac NULL), or to tx->dst at the
+ * link address mac (no ARP: the frame leaves now).  tx->src may be
+ * 0.0.0.0: a host that does not know its address yet may use it while it
+ * learns one (RFC 1122 3.2.1.3 (a); RFC 2131 4.1, the DHCP client).
+ * Never fragmented (-EMSGSIZE over the link MTU).  Consumes pkb.  0 or
+ * -errno. */
+int ipv4_output_link(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx,
+                     const uint8_t *mac);
 
 /* The most payload ipv4_output can carry to dst in one unfragmented
  * datagram: the path MTU (the outgoing interface's MTU, or less when RFC

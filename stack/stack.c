@@ -68,7 +68,7 @@ int glass_stack_free(struct glass_stack *s)
     /* Then every TCP control block, orphans and TIME-WAIT included. */
     if (s->tcp)
         tcp_stack_destroy(s);
-    dhcp_destroy(s);            /* leases are dropped, not released */
+    dhcp_destroy(s);            /* leases are released (RFC 2131 4.4.6) */
     /* Protocol state first: queued packets point at interfaces. */
     if (s->arp)
         arp_destroy(s);

@@ -374,6 +374,7 @@ START_TEST(test_rfc2131_4_4_5_renew_at_t1_unicast)
     learn_server(&h); /* ARP forgot the server long ago; the REQUEST waited */
     expect_dhcp(&h, &s, DHCPREQUEST);
     ck_assert_uint_eq(s.ip_dst, A(SERVER));
+    ck_assert_int_eq(glass_dhcp_release(h.nif), 0);
     harness_fini(&h);
 }
 END_TEST
@@ -554,6 +555,31 @@ START_TEST(test_dhcp_keeps_existing_default_route)
 }
 END_TEST
 
+/* RFC 2131 4.4.6 on a clean exit: glass_stack_free gives the lease back,
+ * to the MAC the ACK came from, without waiting for ARP. */
+START_TEST(test_rfc2131_4_4_6_release_on_stack_free)
+{
+    struct harness h;
+    dhcp_harness(&h);
+    ck_assert_int_eq(glass_dhcp_start(h.nif), 0);
+    struct sent s;
+    expect_dhcp(&h, &s, DHCPDISCOVER);
+    reply(&h, DHCPOFFER, s.xid, 0);
+    expect_dhcp(&h, &s, DHCPREQUEST);
+    reply(&h, DHCPACK, s.xid, 120);
+    ck_assert_int_eq(state_of(&h), GLASS_DHCP_BOUND);
+    harness_tx_clear(&h);
+    /* ARP has never heard of the server: the RELEASE must not wait for it. */
+    ck_assert_int_eq(glass_stack_free(h.stack), 0);
+    expect_dhcp(&h, &s, DHCPRELEASE);
+    ck_assert_mem_eq(s.eth_dst, H_PEER_MAC, 6);
+    ck_assert_uint_eq(s.ip_src, A(LEASED));
+    ck_assert_uint_eq(s.ip_dst, A(SERVER));
+    ck_assert(!pop_dhcp(&h, &s));
+    glass_clock_free(h.clock);
+}
+END_TEST
+
 static Suite *dhcp_suite(void)
 {
     Suite *s = suite_create("dhcp");
@@ -567,6 +593,7 @@ static Suite *dhcp_suite(void)
     tcase_add_test(tc, test_rfc2132_malformed_options_dropped);
     tcase_add_test(tc, test_rfc2132_parse_options);
     tcase_add_test(tc, test_dhcp_keeps_existing_default_route);
+    tcase_add_test(tc, test_rfc2131_4_4_6_release_on_stack_free);
     suite_add_tcase(s, tc);
     return s;
 }
