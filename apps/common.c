@@ -667,11 +667,12 @@ static bool app_uses_dhcp(const struct glass_app_opts *opts)
 
 bool glass_app_want_default_route(const struct glass_app_opts *opts)
 {
-    if (opts->gw_explicit)
-        return true;
-    /* A DHCP lease brings its router (option 3). */
+    /* A DHCP lease brings its router (option 3); check_gateways refuses
+     * a --gw beside it. */
     if (app_uses_dhcp(opts))
         return false;
+    if (opts->gw_explicit)
+        return true;
     /* A --route 0.0.0.0/0 is the user's default route: it replaces ours. */
     return !has_default_route(opts) && glass_app_on_link(opts, opts->gw) &&
            !is_own_addr(opts, opts->gw);
@@ -695,6 +696,11 @@ static int check_duplicate_ifs(const struct glass_app_opts *opts, char *err, siz
  * subnet of one of our addresses. */
 static int check_gateways(const struct glass_app_opts *opts, char *err, size_t errlen)
 {
+    if (opts->gw_explicit && app_uses_dhcp(opts)) {
+        set_err(err, errlen, "--gw %s: a ,dhcp interface takes its router from the lease, "
+                "expected no --gw", ip4s(opts->gw).s);
+        return -1;
+    }
     if (opts->gw_explicit && has_default_route(opts)) {
         set_err(err, errlen, "--gw %s: a --route 0.0.0.0/0 also sets the default route, "
                 "expected only one of them", ip4s(opts->gw).s);

@@ -49,7 +49,7 @@
 #define GLASS_APP_DEFAULT_IF "tap:tap0,10.0.0.2/24"
 #define GLASS_APP_DEFAULT_GW "10.0.0.1"
 
-#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]"
+#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N]"
 /* The impairment items of --if (glass_netif_impair). */
 #define GLASS_APP_IMPAIR_FORM "loss=P%,delay=T,reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms)"
 /* Longest delay an --if may ask for. */
