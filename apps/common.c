@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -414,6 +415,18 @@ static int if_item(char *item, struct glass_if_spec *out, char *why, size_t whyl
         set_err(why, whylen, "empty item");
         return -1;
     }
+    if (strcmp(item, "dhcp") == 0) {
+        if (out->has_addr || out->dhcp) {
+            set_err(why, whylen, "'dhcp' with an address, or twice");
+            return -1;
+        }
+        out->dhcp = true;
+        return 0;
+    }
+    if (out->dhcp) {
+        set_err(why, whylen, "an address '%s' with 'dhcp'", item);
+        return -1;
+    }
     return if_addr(item, out, why, whylen);
 }
 
@@ -577,6 +590,12 @@ int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen
 
 /* ---- --trace LIST ---------------------------------------------------------- */
 
+uint32_t glass_app_default_dns(struct glass_stack *stack, const struct glass_app_opts *opts)
+{
+    uint32_t dns = glass_dhcp_dns(stack);
+    return dns ? dns : opts->gw;
+}
+
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen)
 {
     char buf[SPEC_MAX];
@@ -640,8 +659,20 @@ static bool has_default_route(const struct glass_app_opts *opts)
     return false;
 }
 
+static bool app_uses_dhcp(const struct glass_app_opts *opts)
+{
+    for (unsigned i = 0; i < opts->nifs; i++)
+        if (opts->ifs[i].dhcp)
+            return true;
+    return false;
+}
+
 bool glass_app_want_default_route(const struct glass_app_opts *opts)
 {
+    /* A DHCP lease brings its router (option 3); check_gateways refuses
+     * a --gw beside it. */
+    if (app_uses_dhcp(opts))
+        return false;
     if (opts->gw_explicit)
         return true;
     /* A --route 0.0.0.0/0 is the user's default route: it replaces ours. */
@@ -667,6 +698,11 @@ static int check_duplicate_ifs(const struct glass_app_opts *opts, char *err, siz
  * subnet of one of our addresses. */
 static int check_gateways(const struct glass_app_opts *opts, char *err, size_t errlen)
 {
+    if (opts->gw_explicit && app_uses_dhcp(opts)) {
+        set_err(err, errlen, "--gw %s: a ,dhcp interface takes its router from the lease, "
+                "expected no --gw", ip4s(opts->gw).s);
+        return -1;
+    }
     if (opts->gw_explicit && has_default_route(opts)) {
         set_err(err, errlen, "--gw %s: a --route 0.0.0.0/0 also sets the default route, "
                 "expected only one of them", ip4s(opts->gw).s);
@@ -1120,6 +1156,49 @@ static int report_capture(struct glass_stack *stack, const struct glass_app_opts
     return 0;
 }
 
+/* ,dhcp links: start their clients and run the stack (bounded) until
+ * every one holds a lease, then say what was leased (RFC 2131). */
+static int app_dhcp_bring_up(struct glass_stack *stack, const struct glass_app_opts *opts,
+                             char *err, size_t errlen)
+{
+    struct glass_netif *nifs[GLASS_APP_MAX_IFS];
+    unsigned n = 0;
+    for (unsigned i = 0; i < opts->nifs; i++)
+        if (opts->ifs[i].dhcp) {
+            nifs[n] = glass_netif_by_name(stack, opts->ifs[i].name);
+            if (!nifs[n] || glass_dhcp_start(nifs[n]) < 0) {
+                set_err(err, errlen, "%s: cannot start DHCP: %s", opts->ifs[i].name,
+                        strerror(errno));
+                return -1;
+            }
+            n++;
+        }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 0; i < n;) {
+        struct glass_dhcp_lease l;
+        if (glass_dhcp_lease(nifs[i], &l) == 0) {
+            fprintf(stderr, "%s: DHCP lease %s/%u from %s for %llu s, router %s, dns %s\n",
+                    glass_netif_name(nifs[i]), ip4s(l.addr).s, l.prefix_len, ip4s(l.server).s,
+                    (unsigned long long)(l.lease / GLASS_USEC_PER_SEC), ip4s(l.router).s,
+                    ip4s(l.dns).s);
+            i++;
+            continue;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long ms = (t.tv_sec - t0.tv_sec) * 1000L + (t.tv_nsec - t0.tv_nsec) / 1000000L;
+        if (ms >= GLASS_APP_DHCP_WAIT_MS) {
+            set_err(err, errlen,
+                    "%s: no DHCP lease within %d s (state %s): is a DHCP server on the link?",
+                    glass_netif_name(nifs[i]), GLASS_APP_DHCP_WAIT_MS / 1000,
+                    glass_dhcp_state_name(l.state));
+            return -1;
+        }
+        glass_stack_poll(stack, 100);
+    }
+    return 0;
+}
+
 struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *err,
                                        size_t errlen)
 {
@@ -1147,6 +1226,8 @@ struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *
     if (glass_app_add_routes(stack, opts, err, errlen) < 0)
         goto fail;
     if (open_ctl(stack, opts, err, errlen) < 0)
+        goto fail;
+    if (app_dhcp_bring_up(stack, opts, err, errlen) < 0)
         goto fail;
     return stack;
 fail:
@@ -1188,6 +1269,8 @@ void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *
         appendf(buf, len, &n, "%s%s", i ? ", " : "", s->name);
         if (s->has_addr)
             appendf(buf, len, &n, " %s/%u", ip4s(s->addr).s, s->prefix_len);
+        else if (s->dhcp && nif && glass_netif_addr(nif))
+            appendf(buf, len, &n, " %s (dhcp)", ip4s(glass_netif_addr(nif)).s);
         else
             appendf(buf, len, &n, " (no address)");
         if (nif) {
@@ -1203,6 +1286,8 @@ void glass_app_describe(struct glass_stack *stack, const struct glass_app_opts *
     }
     if (glass_app_want_default_route(opts))
         appendf(buf, len, &n, ", gw %s", ip4s(opts->gw).s);
+    else if (app_uses_dhcp(opts))
+        appendf(buf, len, &n, ", routes from dhcp");
     else if (!has_default_route(opts))
         appendf(buf, len, &n, ", no default route");
     for (unsigned i = 0; i < opts->nroutes; i++)
@@ -1214,6 +1299,10 @@ void glass_app_shut_down(struct glass_stack *stack)
 {
     if (!stack)
         return;
+    /* A clean exit gives DHCP leases back (RFC 2131 4.4.6) while the
+     * capture still records (glass_stack_free would, too). */
+    glass_stack_stop(stack);
+    glass_dhcp_release_all(stack);
     glass_capture_close(stack);
     glass_stack_free(stack);
 }

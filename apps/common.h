@@ -50,7 +50,7 @@
 #define GLASS_APP_DEFAULT_IF "tap:tap0,10.0.0.2/24"
 #define GLASS_APP_DEFAULT_GW "10.0.0.1"
 
-#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]"
+#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N]"
 /* The impairment items of --if (glass_netif_impair). */
 #define GLASS_APP_IMPAIR_FORM "loss=P%,delay=T,reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms)"
 /* Longest delay an --if may ask for. */
@@ -63,6 +63,7 @@ struct glass_if_spec {
     char driver[GLASS_APP_DRIVER_MAX];  /* "tap" */
     char name[GLASS_IFNAMSIZ];          /* "tap0" */
     bool has_addr;
+    bool dhcp;                          /* ,dhcp: the address comes from a DHCP server */
     uint32_t addr;                      /* network byte order */
     unsigned prefix_len;
     bool has_mac;                       /* false: the stack derives one */
@@ -144,6 +145,11 @@ int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t er
 int glass_app_parse_port(const char *s, unsigned *port);
 /* --dns ADDR: a unicast IPv4 address of a DNS server: 0, or -1 with err set. */
 int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen);
+/* The DNS server when --dns is not given: the one a DHCP lease named,
+ * else the gateway. */
+uint32_t glass_app_default_dns(struct glass_stack *stack, const struct glass_app_opts *opts);
+/* How long glass_app_bring_up waits for the DHCP leases of ,dhcp links. */
+#define GLASS_APP_DHCP_WAIT_MS 30000
 /* Is addr on the subnet of one of the --if addresses? */
 bool glass_app_on_link(const struct glass_app_opts *opts, uint32_t addr);
 /* Install the default route?  True when --gw is on a configured subnet; an

@@ -245,7 +245,9 @@ static int wait_for(struct get *g, short events, int *code, const char *doing)
 
 static int resolve(struct get *g, uint32_t *addr)
 {
-    int r = glass_resolve_ipv4(g->stack, g->url.host, g->dns ? g->dns : g->gw, addr);
+    /* No --dns: the server a DHCP lease named, else the gateway. */
+    uint32_t dns = g->dns ? g->dns : glass_dhcp_dns(g->stack);
+    int r = glass_resolve_ipv4(g->stack, g->url.host, dns ? dns : g->gw, addr);
 
     if (r != GLASS_RESOLVE_OK) {
         fprintf(stderr, "glass-get: could not resolve host %s: %s\n", g->url.host,

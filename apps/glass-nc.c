@@ -205,7 +205,8 @@ static int resolve_host(struct nc *nc, const struct glass_app_opts *opts)
 
     if (!nc->host || !nc->host_is_name)
         return 0;
-    r = glass_resolve_ipv4(nc->stack, nc->host, nc->dns ? nc->dns : opts->gw, &nc->addr);
+    r = glass_resolve_ipv4(nc->stack, nc->host, nc->dns ? nc->dns : glass_app_default_dns(nc->stack, opts),
+                           &nc->addr);
     if (r != GLASS_RESOLVE_OK) {
         fprintf(stderr, "glass-nc: getaddrinfo for host \"%s\" port %u: %s\n", nc->host,
                 nc->port, glass_resolve_strerror(r));
@@ -297,8 +298,7 @@ static int net_error(const struct nc *nc, const char *what, int err)
                 strerror(err));
     } else {
         fprintf(stderr, "glass-nc: %s: %s%s\n", what, strerror(err),
-                err == EMSGSIZE ? " (glass does not fragment yet: keep lines shorter than "
-                                  "the path MTU allows)" : "");
+                err == EMSGSIZE ? " (over 65507 bytes, the most a UDP datagram can carry)" : "");
     }
     return -1;
 }

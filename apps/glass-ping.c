@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,8 @@ struct ping {
     glass_time_t interval;           /* microseconds between requests */
     size_t size;                     /* echo data bytes (-s) */
     glass_time_t linger;             /* -W: wait for replies after the last send */
+    unsigned ttl;                    /* -t: 0 = the stack's default (64) */
+    bool df;                         /* -M do: Don't Fragment, never fragment locally */
     bool quiet;
     FILE *out;
 
@@ -87,6 +90,8 @@ enum {
     KEY_SIZE = 's',
     KEY_TIMEOUT = 'W',
     KEY_QUIET = 'q',
+    KEY_TTL = 't',
+    KEY_PMTUDISC = 'M',
     KEY_DNS = GLASS_APP_KEY_APP
 };
 
@@ -97,6 +102,11 @@ static const struct glass_app_option ping_options[] = {
     {"timeout", KEY_TIMEOUT, "TIMEOUT",
      "with -c: after the last request wait up to TIMEOUT\nseconds for replies (default 10)"},
     {"quiet", KEY_QUIET, NULL, "print only the first line and the summary"},
+    {"ttl", KEY_TTL, "TTL", "send with IPv4 time to live TTL, 1..255 (default 64)"},
+    {"pmtudisc", KEY_PMTUDISC, "do|dont",
+     "do: set Don't Fragment (RFC 791), never fragment: a\n"
+     "request over the path MTU fails locally (\"message too\n"
+     "long\"); dont: DF clear, fragment to fit (default)"},
     {"dns", KEY_DNS, "ADDR", "DNS server for a DEST name (default: the --gw gateway)"},
     {0},
 };
@@ -166,6 +176,22 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
     case KEY_QUIET:
         p->quiet = true;
         return 0;
+    case KEY_TTL:
+        if (parse_ulong(arg, 255, &v) == 0 && v >= 1) {
+            p->ttl = (unsigned)v;
+            return 0;
+        }
+        snprintf(err, errlen, "-t '%s': bad ttl, expected an integer 1..255", arg);
+        return -1;
+    case KEY_PMTUDISC:
+        /* ping(8)'s -M; "want" (DF set, but fragment what does not fit)
+         * is not offered: glass does not fragment a datagram with DF. */
+        if (strcmp(arg, "do") == 0 || strcmp(arg, "dont") == 0) {
+            p->df = strcmp(arg, "do") == 0;
+            return 0;
+        }
+        snprintf(err, errlen, "-M '%s': bad path MTU discovery hint, expected do or dont", arg);
+        return -1;
     case KEY_DNS:
         return glass_app_parse_dns(arg, &p->dns, err, errlen);
     }
@@ -320,7 +346,7 @@ static const char *dest_unreach_text(uint8_t code)
     return code < GLASS_ARRAY_SIZE(text) ? text[code] : NULL;
 }
 
-static void print_error_text(FILE *out, uint8_t type, uint8_t code)
+static void print_error_text(FILE *out, uint8_t type, uint8_t code, unsigned mtu)
 {
     const char *t = NULL;
 
@@ -329,6 +355,10 @@ static void print_error_text(FILE *out, uint8_t type, uint8_t code)
         t = dest_unreach_text(code);
         if (!t) {
             fprintf(out, "Dest Unreachable, Bad Code: %u", code);
+            return;
+        }
+        if (code == 4) { /* RFC 1191 4: the next-hop MTU, as ping prints it */
+            fprintf(out, "%s (mtu = %u)", t, mtu);
             return;
         }
         break;
@@ -407,7 +437,7 @@ static void on_error(struct ping *p, const struct glass_icmp_event *ev)
     if (p->quiet)
         return;
     fprintf(p->out, "From %s icmp_seq=%u ", ip4s(ev->from).s, ev->seq);
-    print_error_text(p->out, ev->type, ev->code);
+    print_error_text(p->out, ev->type, ev->code, ev->next_hop_mtu);
     fputc('\n', p->out);
 }
 
@@ -416,6 +446,8 @@ static void on_icmp(void *arg, const struct glass_icmp_event *ev)
 {
     struct ping *p = arg;
 
+    if (ev->type != ICMP_TYPE_ECHO_REPLY && ev->proto != IPPROTO_ICMP)
+        return; /* an error about a UDP datagram (a traceroute's) */
     if (ev->id != p->id)
         return; /* another program's echo (or none of ours) */
     if (ev->type == ICMP_TYPE_ECHO_REPLY)
@@ -444,12 +476,19 @@ static void send_one(struct ping *p, glass_time_t now)
     acked_set(p, seq, false); /* the sequence number space wraps at 65536 */
     p->ntransmitted++;
     p->last_send = now;
-    if (glass_icmp_echo_send(p->stack, p->dst, p->id, seq, p->data, p->size, 0) == 0)
+    if (glass_icmp_echo_send_flags(p->stack, p->dst, p->id, seq, p->data, p->size, p->ttl,
+                                   p->df ? GLASS_ICMP_DF : 0) == 0)
         return;
     /* A local failure counts as an error, as in ping ("+1 errors"). */
     p->nerrors++;
+    if (errno == EMSGSIZE && p->df) {
+        /* -M do and larger than the path MTU: ping(8)'s words. */
+        fprintf(stderr, "glass-ping: local error: message too long, mtu=%u\n",
+                glass_path_mtu(p->stack, p->dst));
+        return;
+    }
     fprintf(stderr, "glass-ping: send icmp_seq=%u: %s%s\n", seq, strerror(errno),
-            errno == EMSGSIZE ? " (glass does not fragment yet: use a smaller -s)" : "");
+            errno == EMSGSIZE ? " (over 65507 bytes: use a smaller -s)" : "");
 }
 
 static bool sending_done(const struct ping *p)
@@ -504,7 +543,8 @@ int main(int argc, char **argv)
     static struct ping p; /* static: the 8 KiB reply bitmap stays off the stack */
     struct glass_app app = {
         .prog = "glass-ping",
-        .synopsis = "[-c COUNT] [-i SECONDS] [-s SIZE] [-W TIMEOUT] [-q] [OPTION]... DEST",
+        .synopsis = "[-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL] [-M do|dont] [-W TIMEOUT] [-q]\n"
+                    "       [OPTION]... DEST",
         .summary = "Send ICMP echo requests from a glass stack to DEST and report the replies\n"
                    "like iputils ping.",
         .options = ping_options,

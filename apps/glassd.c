@@ -81,6 +81,8 @@ int main(int argc, char **argv)
     if (stop_signal)
         fprintf(stderr, "glassd: %s, shutting down\n",
                 stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    glass_stack_stop(stack);
+    glass_dhcp_release_all(stack); /* RFC 2131 4.4.6, into the pcap too */
     glass_capture_close(stack); /* flushes the pcap before anything else can fail */
     glass_stats_print(stack, stderr);
     if (glass_stack_free(stack) < 0)

@@ -154,6 +154,55 @@ int glass_route_add(struct glass_stack *stack, uint32_t net, unsigned prefix_len
 int glass_route_del(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw);
 int glass_arp_add_static(struct glass_stack *stack, struct glass_netif *nif, uint32_t addr,
                          const uint8_t mac[GLASS_ETH_ALEN]);
+/* IPv4 forwarding between interfaces (RFC 1812): off in a new stack (a
+ * host, RFC 1122 3.3.1.6), on in glass-router.  Datagrams for another
+ * host are then routed on with TTL - 1, or answered with ICMP time
+ * exceeded / destination unreachable / fragmentation needed. */
+int glass_stack_set_forwarding(struct glass_stack *stack, int on);
+int glass_stack_forwarding(struct glass_stack *stack);
+
+/* ---- DHCP client (RFC 2131) ---------------------------------------------- */
+
+/* The client's states (RFC 2131 4.4, figure 5; no INIT-REBOOT). */
+enum glass_dhcp_state {
+    GLASS_DHCP_OFF,           /* no client on the interface (or released) */
+    GLASS_DHCP_INIT,
+    GLASS_DHCP_SELECTING,     /* DISCOVER sent, waiting for an OFFER */
+    GLASS_DHCP_REQUESTING,    /* REQUEST sent for an offer, waiting for the ACK */
+    GLASS_DHCP_BOUND,
+    GLASS_DHCP_RENEWING,      /* past T1: REQUEST unicast to the server */
+    GLASS_DHCP_REBINDING,     /* past T2: REQUEST broadcast to any server */
+};
+struct glass_dhcp_lease {
+    enum glass_dhcp_state state;
+    uint32_t addr;            /* network byte order; 0 while not bound */
+    unsigned prefix_len;      /* from option 1 (subnet mask) */
+    uint32_t router;          /* option 3 (first), installed as default route; 0: none */
+    uint32_t dns;             /* option 6 (first); 0: none */
+    uint32_t server;          /* option 54, the server identifier */
+    glass_time_t obtained;    /* stack clock time of the ACK */
+    glass_time_t lease, t1, t2; /* durations from `obtained` (option 51, 58, 59) */
+};
+/* Start the client on nif (RFC 2131 4.4.1): DISCOVER now, then OFFER,
+ * REQUEST, ACK; the address, mask, default route and DNS server of the
+ * lease are applied when it is bound, renewed at T1 and T2, removed when
+ * it expires.  Takes the stack lock.  -1/EEXIST when one already runs. */
+int glass_dhcp_start(struct glass_netif *nif);
+/* The client's state and lease.  0 when bound (BOUND, RENEWING or
+ * REBINDING: the address is usable), -1 with errno EAGAIN while not yet
+ * bound (out->state says where it is) or ENOENT with no client. */
+int glass_dhcp_lease(struct glass_netif *nif, struct glass_dhcp_lease *out);
+/* Give the lease back (RFC 2131 4.4.6: DHCPRELEASE unicast to the
+ * server), remove its address and route, and stop the client.  0, also
+ * when there was nothing to release; -1/ENOENT with no client. */
+int glass_dhcp_release(struct glass_netif *nif);
+/* glass_dhcp_release on every interface of the stack that holds a lease;
+ * returns how many leases were released.  glass_stack_free does this too
+ * (a program's clean exit gives its leases back). */
+int glass_dhcp_release_all(struct glass_stack *stack);
+/* The DNS server (option 6) of the first bound lease in the stack; 0: none. */
+uint32_t glass_dhcp_dns(struct glass_stack *stack);
+const char *glass_dhcp_state_name(enum glass_dhcp_state state);
 
 /* ---- observability --------------------------------------------------- */
 
@@ -287,7 +336,7 @@ void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cf
 /* -1/EINVAL for a value out of range or an unknown cc name. */
 int glass_tcp_config_set(struct glass_stack *stack, const struct glass_tcp_config *cfg);
 
-/* ---- ICMP echo (for glass-ping) ------------------------------------- */
+/* ---- ICMP echo (for glass-ping) and errors (for glass-traceroute) ---- */
 
 struct glass_icmp_event {
     uint8_t type, code;     /* RFC 792 type and code */
@@ -296,15 +345,34 @@ struct glass_icmp_event {
     uint16_t id, seq;       /* echo id/seq; for errors: of the quoted echo */
     const uint8_t *data;    /* echo payload (errors: the quoted datagram) */
     size_t len;
+    /* Errors only (0 for echo replies): what the quoted datagram was. */
+    uint8_t proto;          /* IPPROTO_ICMP (an echo request) or IPPROTO_UDP */
+    uint32_t orig_dst;      /* its destination address */
+    uint16_t sport, dport;  /* UDP: its ports, host byte order */
+    uint16_t next_hop_mtu;  /* fragmentation needed: the router's MTU (RFC 1191 4), or 0 */
 };
 typedef void (*glass_icmp_listener)(void *arg, const struct glass_icmp_event *ev);
-/* Echo replies and ICMP errors about echoes we sent reach the listener
- * (called in stack context, with the stack lock held). */
+/* Echo replies, and ICMP errors (destination unreachable, time exceeded)
+ * about echo requests or UDP datagrams this host sent, reach the listener
+ * (called in stack context, with the stack lock held).  Errors about UDP
+ * also go to the connected socket they concern, as before. */
 void glass_icmp_set_listener(struct glass_stack *stack, glass_icmp_listener fn, void *arg);
 /* Send an echo request (RFC 792) of `len` payload bytes; ttl 0 = default.
  * Takes the stack lock.  -1 with errno ENETUNREACH, EMSGSIZE, ENOBUFS. */
 int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
                          const void *data, size_t len, unsigned ttl);
+/* Flags of glass_icmp_echo_send_flags. */
+#define GLASS_ICMP_DF 0x1   /* set Don't Fragment (ping -M do): a request larger
+                               than the path MTU fails with EMSGSIZE, not fragmented */
+/* glass_icmp_echo_send with flags (0 = the same as glass_icmp_echo_send:
+ * DF clear, fragmented to fit the path MTU). */
+int glass_icmp_echo_send_flags(struct glass_stack *stack, uint32_t dst, uint16_t id,
+                               uint16_t seq, const void *data, size_t len, unsigned ttl,
+                               unsigned flags);
+/* The path MTU to dst in bytes, IPv4 header included (the outgoing
+ * interface's MTU, or less once RFC 1191 taught us so); 0 without a route.
+ * Takes the stack lock. */
+unsigned glass_path_mtu(struct glass_stack *stack, uint32_t dst);
 
 /* ---- name resolution ---------------------------------------------------- */
 

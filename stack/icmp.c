@@ -2,8 +2,9 @@
  * icmp.c - the Internet Control Message Protocol (RFC 792) with the host
  * requirements of RFC 1122 3.2.2.
  *
- * In: answer echo requests, pass echo replies (and errors about echoes we
- * sent) to the listener glass-ping installs, count the rest.
+ * In: answer echo requests, pass echo replies (and errors about echoes or
+ * UDP datagrams we sent) to the listener glass-ping and glass-traceroute
+ * install, count the rest.
  * Out: echo requests for glass-ping, and error messages about datagrams we
  * could not deliver -- but never where RFC 1122 3.2.2 forbids one (an
  * error about an error, about a broadcast, ...), and never faster than the
@@ -18,6 +19,7 @@
 #include "mem.h"
 #include "netif.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -145,18 +147,10 @@ static bool icmp_message_valid(struct glass_stack *stack, const struct pkb *pkb)
 static void icmp_echo_answer(struct glass_stack *stack, const struct pkb *req, uint32_t from,
                              uint32_t to)
 {
+    /* RFC 1122 3.2.2.6: the data MUST be entirely included; a reply
+     * larger than the MTU leaves in fragments (ipv4_frag.c).  It always
+     * fits 65535: the request carried it with a header at least as long. */
     size_t len = pkb_len(req);
-    /* RFC 1122 3.2.2.6: the data MUST be entirely included, "however, if
-     * sending the Echo Reply requires intentional fragmentation that is
-     * not implemented, the datagram MUST be truncated to maximum
-     * transmission size ... and sent".  (A request can be larger than our
-     * MTU: the peer's link or its offloads may allow more.) */
-    size_t max = ipv4_max_payload(stack, to);
-    if (len > max && max >= ICMP_HLEN) {
-        TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s truncated from %zu to %zu bytes",
-              ip4s(to).s, len, max);
-        len = max;
-    }
     struct pkb *pkb = pkb_alloc(stack, len);
     if (!pkb) {
         TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo reply to %s dropped: out of memory", ip4s(to).s);
@@ -210,10 +204,48 @@ static void icmp_echo_reply_input(struct glass_stack *stack, const struct pkb *p
     icmp_notify(stack, &ev);
 }
 
-/* An error quotes the datagram it is about (RFC 792).  If that datagram is
- * an echo request this host sent, the listener (glass-ping) hears of it
- * with the echo's id and sequence: "From 10.0.0.1 icmp_seq=3 Destination
- * Host Unreachable".  The quote is checked before any byte of it is read. */
+/* The listener hears of an error about a datagram this host sent: an echo
+ * request (glass-ping: "From 10.0.0.1 icmp_seq=3 Destination Host
+ * Unreachable", matched by the echo's id and sequence) or a UDP datagram
+ * (glass-traceroute: time exceeded from each router on the way, port
+ * unreachable from the destination, matched by the ports).  q is the
+ * quoted IPv4 header (qhlen bytes, checked) and 8 bytes of its payload. */
+static void icmp_error_notify(struct glass_stack *stack, const struct pkb *pkb,
+                              const uint8_t *q, size_t qhlen)
+{
+    const uint8_t *ip = pkb_l3(pkb), *m = pkb->data;
+    const uint8_t *l4 = q + qhlen;
+    if (!stack->icmp->listener || !ipv4_is_local(stack, get_addr(q + 12)))
+        return;
+    struct glass_icmp_event ev = {
+        .type = m[0],
+        .code = m[1],
+        .from = get_addr(ip + 12),
+        .ttl = ip[8],
+        .data = q,
+        .len = pkb_len(pkb) - ICMP_HLEN,
+        .proto = q[9],
+        .orig_dst = get_addr(q + 16),
+    };
+    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED)
+        ev.next_hop_mtu = get_be16(m + 6);
+    if (q[9] == IPPROTO_ICMP_) {
+        if (l4[0] != ICMP_ECHO_REQUEST)
+            return;
+        ev.id = get_be16(l4 + 4);
+        ev.seq = get_be16(l4 + 6);
+    } else if (q[9] == IPPROTO_UDP_) {
+        ev.sport = get_be16(l4);
+        ev.dport = get_be16(l4 + 2);
+    } else {
+        return;
+    }
+    icmp_notify(stack, &ev);
+}
+
+/* An error quotes the datagram it is about (RFC 792): the transport that
+ * sent it hears, and so does the listener (icmp_error_notify).  The quote
+ * is checked before any byte of it is read. */
 static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
 {
     const uint8_t *ip = pkb_l3(pkb), *m = pkb->data;
@@ -226,32 +258,17 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
     size_t qhlen = (size_t)(q[0] & 0x0f) * 4;
     if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN)
         return;
+    /* RFC 1191 4: the next-hop MTU is in the low 16 bits of the unused
+     * field; the path MTU goes down before the transport hears. */
+    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED)
+        pmtu_frag_needed(stack, q, get_be16(m + 6));
     /* RFC 1122 3.2.2.1/4.1.3.3: the transport named in the quote hears of
      * the error; the 8 quoted bytes hold the UDP ports. */
-    if (q[9] == IPPROTO_UDP_) {
+    if (q[9] == IPPROTO_UDP_)
         udp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
-        return;
-    }
-    if (q[9] == IPPROTO_TCP_) {
+    else if (q[9] == IPPROTO_TCP_)
         tcp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
-        return;
-    }
-    if (q[9] != IPPROTO_ICMP_)
-        return;
-    const uint8_t *qicmp = q + qhlen;
-    if (qicmp[0] != ICMP_ECHO_REQUEST || !ipv4_is_local(stack, get_addr(q + 12)))
-        return;
-    struct glass_icmp_event ev = {
-        .type = m[0],
-        .code = m[1],
-        .from = get_addr(ip + 12),
-        .ttl = ip[8],
-        .id = get_be16(qicmp + 4),
-        .seq = get_be16(qicmp + 6),
-        .data = q,
-        .len = qlen,
-    };
-    icmp_notify(stack, &ev);
+    icmp_error_notify(stack, pkb, q, qhlen);
 }
 
 void icmp_input(struct glass_netif *nif, struct pkb *pkb)
@@ -419,7 +436,8 @@ void icmp_send_error(struct glass_stack *stack, const struct pkb *orig, uint8_t 
 /* ---- echo requests for glass-ping ------------------------------------------ */
 
 static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint16_t id,
-                                  uint16_t seq, const void *data, size_t len, uint8_t ttl)
+                                  uint16_t seq, const void *data, size_t len, uint8_t ttl,
+                                  bool df)
 {
     struct pkb *pkb = pkb_alloc(stack, ICMP_HLEN + len);
     if (!pkb)
@@ -432,9 +450,13 @@ static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint1
     if (len)
         memcpy(m + ICMP_HLEN, data, len);
     icmp_set_checksum(m, ICMP_HLEN + len);
-    TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo request to %s id %u seq %u len %zu", ip4s(dst).s,
-          id, seq, len);
-    int rc = icmp_output(stack, pkb, 0, dst, 0, ttl);
+    TRACE(stack, GLASS_TRACE_ICMP, "icmp  echo request to %s id %u seq %u len %zu%s",
+          ip4s(dst).s, id, seq, len, df ? " DF" : "");
+    struct ipv4_tx tx = {
+        .src = 0, .dst = dst, .proto = IPPROTO_ICMP_, .ttl = ttl, .tos = 0, .df = df};
+    int rc = ipv4_output(stack, pkb, &tx);
+    if (rc == 0)
+        STAT_INC(stack, icmp, tx);
     if (rc == 0)
         STAT_INC(stack, icmp, tx_echo_request);
     return rc;
@@ -443,7 +465,14 @@ static int icmp_echo_request_send(struct glass_stack *stack, uint32_t dst, uint1
 int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, uint16_t seq,
                          const void *data, size_t len, unsigned ttl)
 {
-    if (ttl > 255 || (len && !data)) {
+    return glass_icmp_echo_send_flags(stack, dst, id, seq, data, len, ttl, 0);
+}
+
+int glass_icmp_echo_send_flags(struct glass_stack *stack, uint32_t dst, uint16_t id,
+                               uint16_t seq, const void *data, size_t len, unsigned ttl,
+                               unsigned flags)
+{
+    if (ttl > 255 || (len && !data) || (flags & ~(unsigned)GLASS_ICMP_DF)) {
         errno = EINVAL;
         return -1;
     }
@@ -453,7 +482,8 @@ int glass_icmp_echo_send(struct glass_stack *stack, uint32_t dst, uint16_t id, u
         return -1;
     }
     glass_stack_lock(stack);
-    int rc = icmp_echo_request_send(stack, dst, id, seq, data, len, (uint8_t)ttl);
+    int rc = icmp_echo_request_send(stack, dst, id, seq, data, len, (uint8_t)ttl,
+                                    (flags & GLASS_ICMP_DF) != 0);
     glass_stack_unlock(stack);
     if (rc < 0) {
         errno = -rc;

@@ -11,9 +11,11 @@
  * to ARP for the next hop -- or, when it is addressed to this host, put it
  * on the local queue so the next poll delivers it "as if received".
  *
- * Not yet here (later issues): forwarding, fragmentation and reassembly,
- * sending options, multicast.  Until options can be sent, datagrams that
- * carry a source route are dropped (see ipv4_is_source_routed).
+ * Fragments are reassembled, and datagrams too big for the (path) MTU
+ * fragmented, in ipv4_frag.c; path MTUs come from pmtu.c.
+ *
+ * Not yet here (later issues): sending options, multicast.  Until
+ * options can be sent, datagrams that carry a source route are dropped (see ipv4_is_source_routed).
  */
 #include "ipv4.h"
 
@@ -21,9 +23,13 @@
 
 #include "arp.h"
 #include "checksum.h"
+#include "eth.h"
 #include "icmp.h"
+#include "ipv4_frag.h"
+#include "ipv4_forward.h"
 #include "netif.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "route.h"
 #include "stack.h"
 #include "tcp.h"
@@ -190,7 +196,8 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
         return false;
     }
     if (!ipv4_for_us(nif, dst)) {
-        /* A host does not forward (RFC 1122 3.3.1.6); routing is a later issue. */
+        /* A host does not forward (RFC 1122 3.3.1.6); a router
+         * (glass_stack_set_forwarding) took it in ipv4_forward already. */
         STAT_INC(stack, ipv4, drop_not_for_us);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %s > %s is not for us", ip4s(src).s,
               ip4s(dst).s);
@@ -205,26 +212,12 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
     return true;
 }
 
-/* RFC 791 3.2: a fragment has More Fragments set or a non-zero offset.
- * Reassembly (RFC 815) comes with a later issue; until then we drop. */
-static bool ipv4_is_fragment(struct glass_stack *stack, const uint8_t *h)
-{
-    uint16_t frag = get_be16(h + IPV4_OFF_FRAG);
-    if (!(frag & (IPV4_FLAG_MF | IPV4_OFFSET_MASK)))
-        return false;
-    STAT_INC(stack, ipv4, drop_fragment);
-    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: fragment id %u offset %u%s (no reassembly yet)",
-          get_be16(h + IPV4_OFF_ID), (unsigned)(frag & IPV4_OFFSET_MASK) * 8,
-          (frag & IPV4_FLAG_MF) ? " MF" : "");
-    return true;
-}
-
 /* RFC 791 3.1: is one of the options a source route?  Options are a
  * type byte, then (except for EOL and NOP) a length byte counting the
  * whole option.  The walk never reads past the header: it stops at End of
  * Option List or at a length that does not fit, and the unparseable rest
  * is ignored like any option we do not understand (RFC 1122 3.2.1.8). */
-static bool ipv4_has_source_route(const uint8_t *h, size_t hlen)
+bool ipv4_has_source_route(const uint8_t *h, size_t hlen)
 {
     size_t i = IPV4_HLEN;
     while (i < hlen && h[i] != IPV4_OPT_EOL) {
@@ -306,11 +299,24 @@ void ipv4_input(struct glass_netif *nif, struct pkb *pkb)
     struct glass_stack *stack = nif->stack;
     STAT_INC(stack, ipv4, rx);
     pkb->nif = nif;
-    if (!ipv4_header_valid(stack, pkb) || !ipv4_addresses_valid(nif, pkb) ||
-        ipv4_is_fragment(stack, pkb->data) || ipv4_is_source_routed(stack, pkb->data)) {
+    if (!ipv4_header_valid(stack, pkb)) {
         pkb_free(stack, pkb);
         return;
     }
+    /* A router passes on what is not for it (RFC 1812, ipv4_forward.c);
+     * fragments in transit are not reassembled.  Off in a host. */
+    if (ipv4_forward_wanted(nif, pkb)) {
+        ipv4_forward(nif, pkb);
+        return;
+    }
+    if (!ipv4_addresses_valid(nif, pkb) || ipv4_is_source_routed(stack, pkb->data)) {
+        pkb_free(stack, pkb);
+        return;
+    }
+    /* RFC 791 3.2 (ipv4_frag.c): a fragment waits for the rest of its
+     * datagram; the one that completes it brings the whole datagram. */
+    if (ipv4_is_fragment(pkb->data) && !(pkb = ipv4_reass_input(nif, pkb)))
+        return;
     ipv4_deliver(nif, pkb);
 }
 
@@ -352,12 +358,22 @@ static int ipv4_find_path(struct glass_stack *stack, uint32_t dst, struct ipv4_p
     return 0;
 }
 
+/* The MTU a datagram to dst must fit: the link's, or the smaller path
+ * MTU learned from ICMP (RFC 1191, pmtu.c). */
+static unsigned ipv4_path_mtu(struct glass_stack *stack, const struct glass_netif *nif,
+                              uint32_t dst)
+{
+    unsigned pmtu = pmtu_get(stack, dst);
+    return pmtu && pmtu < nif->mtu ? pmtu : nif->mtu;
+}
+
 size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst)
 {
     if (netif_find_by_addr(stack, dst))
         return 0xffff - IPV4_HLEN;
     const struct route *r = route_lookup(stack, dst);
-    return r && r->nif->mtu > IPV4_HLEN ? r->nif->mtu - IPV4_HLEN : 0;
+    unsigned mtu = r ? ipv4_path_mtu(stack, r->nif, dst) : 0;
+    return mtu > IPV4_HLEN ? mtu - IPV4_HLEN : 0;
 }
 
 /* RFC 1122 3.3.4.3: the source is one of our addresses; by default the
@@ -416,20 +432,24 @@ static int ipv4_queue_local(struct glass_stack *stack, struct pkb *pkb)
     return 0;
 }
 
-/* 0 or a negative errno; consumes pkb on error. */
-static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_path *path)
+/* 0, 1 when the datagram must leave in fragments (RFC 791 2.3), or a
+ * negative errno; consumes pkb on error.  Too big with Don't Fragment is
+ * an error the sender sees (EMSGSIZE, like Linux with IP_PMTUDISC_DO). */
+static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_path *path,
+                           const struct ipv4_tx *tx)
 {
     size_t total = IPV4_HLEN + pkb_len(pkb);
-    /* Fragmentation (RFC 791 2.3) is a later issue: too big is an error
-     * the sender sees (EMSGSIZE, like a DF datagram on Linux). */
-    if (total > 0xffff || (!path->local && total > path->nif->mtu)) {
-        STAT_INC(stack, ipv4, drop_too_big);
-        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes > mtu %u of %s", total,
-              path->nif->mtu, path->nif->name);
-        pkb_free(stack, pkb);
-        return -EMSGSIZE;
-    }
-    return 0;
+    unsigned mtu = path->local ? 0xffff : ipv4_path_mtu(stack, path->nif, tx->dst);
+    if (total <= mtu)
+        return 0;
+    if (total <= 0xffff && !tx->df)
+        return 1;
+    STAT_INC(stack, ipv4, drop_too_big);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: %zu bytes > %s %u to %s%s", total,
+          mtu < path->nif->mtu ? "path mtu" : "mtu", mtu, ip4s(tx->dst).s,
+          total > 0xffff ? "" : " and DF set");
+    pkb_free(stack, pkb);
+    return -EMSGSIZE;
 }
 
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx)
@@ -446,9 +466,9 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
         pkb_free(stack, pkb);
         return -EADDRNOTAVAIL;
     }
-    rc = ipv4_check_size(stack, pkb, &path);
-    if (rc < 0)
-        return rc;
+    int fragment = ipv4_check_size(stack, pkb, &path, tx);
+    if (fragment < 0)
+        return fragment;
     size_t total = IPV4_HLEN + pkb_len(pkb);
     uint8_t *h = pkb_push(pkb, IPV4_HLEN);
     if (!h) { /* every sender reserves PKB_HEADROOM; this is a bug */
@@ -465,7 +485,36 @@ int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx
           path.local ? "" : ip4s(path.nexthop).s);
     if (path.local)
         return ipv4_queue_local(stack, pkb);
+    if (fragment)
+        return ipv4_fragment_output(stack, pkb, path.nif, path.nexthop,
+                                    ipv4_path_mtu(stack, path.nif, tx->dst));
     return arp_output(path.nif, path.nexthop, pkb);
+}
+
+int ipv4_output_link(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx,
+                     const uint8_t *mac)
+{
+    struct glass_stack *stack = nif->stack;
+    size_t total = IPV4_HLEN + pkb_len(pkb);
+    int rc = 0;
+    if ((!mac && !ip4_is_limited_broadcast(tx->dst)) || (tx->src && !netif_has_addr(nif, tx->src)))
+        rc = -EADDRNOTAVAIL;
+    else if (total > nif->mtu)
+        rc = -EMSGSIZE;
+    uint8_t *h = rc ? NULL : pkb_push(pkb, IPV4_HLEN);
+    if (!h) {
+        TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: link-only %s > %s on %s refused",
+              ip4s(tx->src).s, ip4s(tx->dst).s, nif->name);
+        pkb_free(stack, pkb);
+        return rc ? rc : -ENOBUFS;
+    }
+    pkb_set_l3(pkb);
+    pkb->nif = nif;
+    ipv4_build_header(h, total, stack->ipv4_next_id++, tx->src, tx);
+    STAT_INC(stack, ipv4, tx);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  tx %s > %s proto %u ttl %u len %zu on %s",
+          ip4s(tx->src).s, ip4s(tx->dst).s, tx->proto, h[IPV4_OFF_TTL], total, nif->name);
+    return mac ? eth_output(nif, pkb, mac, ETH_P_IP) : arp_output(nif, tx->dst, pkb);
 }
 
 /* The mirror of ipv4_queue_local: each datagram arrives "as if received"

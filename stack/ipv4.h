@@ -38,14 +38,26 @@ struct ipv4_tx {
 };
 /* pkb data = the transport header and payload.  Prepends the IPv4 header,
  * routes, and passes the datagram to ARP (or straight to local delivery
- * when dst is one of our addresses).  Consumes pkb.  0 or -errno:
- * -ENETUNREACH no route, -EMSGSIZE larger than the MTU (no fragmentation
- * yet), -EADDRNOTAVAIL bad source. */
+ * when dst is one of our addresses).  A datagram larger than the path MTU
+ * leaves in fragments (ipv4_frag.c) unless tx->df.  Consumes pkb.  0 or
+ * -errno: -ENETUNREACH no route, -EMSGSIZE over 65535 bytes or over the
+ * path MTU with df, -EADDRNOTAVAIL bad source. */
 int ipv4_output(struct glass_stack *stack, struct pkb *pkb, const struct ipv4_tx *tx);
 
-/* The most payload ipv4_output can carry to dst in one datagram (there is
- * no fragmentation yet): the outgoing interface's MTU less the header,
- * 65515 to ourselves, 0 when there is no route. */
+/* Send pkb (data = the transport header) on nif with no route: to the
+ * limited broadcast 255.255.255.255 (mac NULL), or to tx->dst at the
+ * link address mac (no ARP: the frame leaves now).  tx->src may be
+ * 0.0.0.0: a host that does not know its address yet may use it while it
+ * learns one (RFC 1122 3.2.1.3 (a); RFC 2131 4.1, the DHCP client).
+ * Never fragmented (-EMSGSIZE over the link MTU).  Consumes pkb.  0 or
+ * -errno. */
+int ipv4_output_link(struct glass_netif *nif, struct pkb *pkb, const struct ipv4_tx *tx,
+                     const uint8_t *mac);
+
+/* The most payload ipv4_output can carry to dst in one unfragmented
+ * datagram: the path MTU (the outgoing interface's MTU, or less when RFC
+ * 1191 taught us so, pmtu.c) less the header, 65515 to ourselves, 0 when
+ * there is no route. */
 size_t ipv4_max_payload(struct glass_stack *stack, uint32_t dst);
 
 /* The source address ipv4_output would choose for dst (RFC 1122 3.3.4.3),
@@ -59,6 +71,9 @@ bool ipv4_is_local(struct glass_stack *stack, uint32_t addr);
 bool ipv4_is_broadcast(const struct glass_netif *nif, uint32_t addr);
 /* Is addr 255.255.255.255 or the subnet broadcast of any of our interfaces? */
 bool ipv4_is_any_broadcast(struct glass_stack *stack, uint32_t addr);
+/* Does the header h (hlen bytes) carry an LSRR/SSRR option (RFC 791 3.1)?
+ * The forwarding path (ipv4_forward.c) refuses those too. */
+bool ipv4_has_source_route(const uint8_t *h, size_t hlen);
 /* Deliver datagrams we sent to ourselves (queued by ipv4_output). */
 int ipv4_run_local(struct glass_stack *stack);
 

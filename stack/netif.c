@@ -206,17 +206,26 @@ static bool addr_is_unicast(uint32_t addr)
 
 int glass_netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix_len)
 {
-    struct glass_stack *stack = nif->stack;
-    if (prefix_len > 32 || !addr_is_unicast(addr)) {
-        errno = EINVAL;
+    glass_stack_lock(nif->stack);
+    int rc = netif_add_addr(nif, addr, prefix_len);
+    glass_stack_unlock(nif->stack);
+    if (rc < 0) {
+        errno = -rc;
         return -1;
     }
+    return 0;
+}
+
+int netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix_len)
+{
+    struct glass_stack *stack = nif->stack;
+    if (prefix_len > 32 || !addr_is_unicast(addr))
+        return -EINVAL;
     int rc = -1;
-    glass_stack_lock(stack);
     if (netif_has_addr(nif, addr)) {
-        errno = EEXIST;
+        rc = -EEXIST;
     } else if (nif->naddrs == NETIF_MAX_ADDRS) {
-        errno = ENOSPC;
+        rc = -ENOSPC;
     } else {
         struct netif_addr *a = &nif->addrs[nif->naddrs++];
         a->addr = addr;
@@ -231,9 +240,8 @@ int glass_netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix
         }
         rc = route_add_connected(stack, nif, addr, prefix_len);
         if (rc < 0) {
-            errno = rc < -1 ? -rc : ENOSPC;
+            rc = rc < -1 ? rc : -ENOSPC;
             nif->naddrs--;
-            rc = -1;
         } else {
             TRACE(stack, GLASS_TRACE_IPV4, "ipv4  %s: address %s/%u", nif->name, ip4s(addr).s,
                   prefix_len);
@@ -241,8 +249,30 @@ int glass_netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix
                 arp_announce(nif, addr);
         }
     }
-    glass_stack_unlock(stack);
     return rc;
+}
+
+int netif_del_addr(struct glass_netif *nif, uint32_t addr)
+{
+    unsigned i = 0;
+    while (i < nif->naddrs && nif->addrs[i].addr != addr)
+        i++;
+    if (i == nif->naddrs)
+        return -EADDRNOTAVAIL;
+    struct netif_addr gone = nif->addrs[i];
+    for (unsigned j = i + 1; j < nif->naddrs; j++)
+        nif->addrs[j - 1] = nif->addrs[j];
+    nif->naddrs--;
+    bool shared = false;
+    for (unsigned j = 0; j < nif->naddrs; j++)
+        if (nif->addrs[j].prefix_len == gone.prefix_len &&
+            (nif->addrs[j].addr & gone.mask) == (addr & gone.mask))
+            shared = true;
+    if (!shared)
+        route_del_connected(nif->stack, nif, addr & gone.mask, gone.prefix_len);
+    TRACE(nif->stack, GLASS_TRACE_IPV4, "ipv4  %s: address %s/%u removed", nif->name,
+          ip4s(addr).s, gone.prefix_len);
+    return 0;
 }
 
 uint32_t glass_netif_addr(const struct glass_netif *nif)

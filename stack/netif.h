@@ -82,6 +82,12 @@ void netif_input(struct glass_netif *nif, struct pkb *pkb);
 int netif_output(struct glass_netif *nif, struct pkb *pkb);
 
 bool netif_has_addr(const struct glass_netif *nif, uint32_t addr);
+/* Stack context: glass_netif_add_addr without the lock; 0 or -errno. */
+int netif_add_addr(struct glass_netif *nif, uint32_t addr, unsigned prefix_len);
+/* Stack context: remove addr from nif, and its connected route unless
+ * another address of nif is on the same subnet (a DHCP lease expired).
+ * 0 or -EADDRNOTAVAIL. */
+int netif_del_addr(struct glass_netif *nif, uint32_t addr);
 /* Is addr the directed broadcast of one of nif's subnets? */
 bool netif_is_subnet_broadcast(const struct glass_netif *nif, uint32_t addr);
 /* The interface that owns addr, or NULL. */

@@ -227,6 +227,33 @@ static int route_static_make(struct glass_stack *stack, struct route *r, uint32_
     return 0;
 }
 
+int route_add_static(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw,
+                     struct glass_netif *nif, unsigned metric)
+{
+    struct route r;
+    int rc = route_static_make(stack, &r, net, prefix_len, gw, nif, metric);
+    return rc < 0 ? rc : route_insert(stack, &r);
+}
+
+int route_del_static(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw)
+{
+    struct route *r = prefix_len <= 32 ? route_find(stack, net, prefix_len, gw) : NULL;
+    if (!r)
+        return -ESRCH;
+    route_remove_at(stack, (unsigned)(r - stack->routes->r));
+    return 0;
+}
+
+void route_del_connected(struct glass_stack *stack, struct glass_netif *nif, uint32_t net,
+                         unsigned prefix_len)
+{
+    struct route_table *t = stack->routes;
+    for (unsigned i = t->n; i-- > 0;)
+        if (t->r[i].origin == ROUTE_CONNECTED && t->r[i].nif == nif && t->r[i].net == net &&
+            t->r[i].prefix_len == prefix_len)
+            route_remove_at(stack, i);
+}
+
 int glass_route_add(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw,
                     struct glass_netif *nif, unsigned metric)
 {

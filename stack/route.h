@@ -41,6 +41,14 @@ static inline uint32_t route_nexthop(const struct route *r, uint32_t dst)
  * errno (-ENOSPC when the table is full). */
 int route_add_connected(struct glass_stack *stack, struct glass_netif *nif,
                         uint32_t addr, unsigned prefix_len);
+/* Stack-context versions of glass_route_add/del (the DHCP client applies
+ * its router from a timer or input path, lock held): 0 or -errno. */
+int route_add_static(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw,
+                     struct glass_netif *nif, unsigned metric);
+int route_del_static(struct glass_stack *stack, uint32_t net, unsigned prefix_len, uint32_t gw);
+/* Remove nif's connected route net/prefix_len (its address went away). */
+void route_del_connected(struct glass_stack *stack, struct glass_netif *nif, uint32_t net,
+                         unsigned prefix_len);
 /* Drop every route through nif. */
 void route_flush_netif(struct glass_stack *stack, struct glass_netif *nif);
 /* Iterate for display (glassctl, gdb): the i-th route or NULL. */

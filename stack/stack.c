@@ -20,7 +20,10 @@
 #include "clock.h"
 #include "ctl.h"
 #include "icmp.h"
+#include "ipv4_frag.h"
+#include "pmtu.h"
 #include "ipv4.h"
+#include "dhcp.h"
 #include "mem.h"
 #include "netif.h"
 #include "route.h"
@@ -46,7 +49,7 @@ struct glass_stack *glass_stack_new(struct glass_clock *clock)
     s->ipv4_next_id = 1;
     sock_stack_init(s);
     if (route_init(s) < 0 || arp_init(s) < 0 || icmp_init(s) < 0 ||
-        tcp_stack_init(s) < 0)
+        tcp_stack_init(s) < 0 || ipv4_frag_init(s) < 0 || pmtu_init(s) < 0)
         goto fail;
     return s;
 fail:
@@ -67,6 +70,7 @@ int glass_stack_free(struct glass_stack *s)
     /* Then every TCP control block, orphans and TIME-WAIT included. */
     if (s->tcp)
         tcp_stack_destroy(s);
+    dhcp_destroy(s);            /* leases are released (RFC 2131 4.4.6) */
     /* Protocol state first: queued packets point at interfaces. */
     if (s->arp)
         arp_destroy(s);
@@ -74,6 +78,8 @@ int glass_stack_free(struct glass_stack *s)
     if (s->icmp)
         icmp_destroy(s);
     s->icmp = NULL;
+    ipv4_frag_destroy(s);       /* held fragments point at interfaces */
+    pmtu_destroy(s);
     pkb_queue_purge(s, &s->local_q);
     while (s->netifs)
         netif_destroy(s->netifs);

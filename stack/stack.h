@@ -25,6 +25,9 @@ struct capture;
 struct ctl_server;
 struct glass_sock;
 struct tcp_stack;
+struct ipv4_reass;
+struct pmtu_cache;
+struct dhcp_client;
 
 struct glass_stack {
     pthread_mutex_t lock;
@@ -47,8 +50,12 @@ struct glass_stack {
     struct route_table *routes;
     struct icmp_state *icmp;
     uint16_t ipv4_next_id;      /* IPv4 identification counter */
+    bool ip_forward;            /* a router (RFC 1812), not a host: ipv4_forward.c */
     struct pkb_queue local_q;   /* datagrams to ourselves, run at next poll */
+    struct ipv4_reass *reass;   /* fragments being reassembled (ipv4_frag.c) */
+    struct pmtu_cache *pmtu;    /* path MTUs learned (pmtu.c, RFC 1191) */
     struct tcp_stack *tcp;      /* TCP control blocks and settings (tcp.c) */
+    struct dhcp_client *dhcp;   /* DHCP clients, one per interface (dhcp.c) */
 
     /* sockets (socket.c): every open socket of this stack */
     struct glass_sock *socks;

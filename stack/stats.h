@@ -50,13 +50,33 @@
     X(ipv4, drop_bad_source)   /* martian source, RFC 1122 3.2.1.3 */                              \
     X(ipv4, drop_not_for_us)   /* not ours and we do not forward */                                \
     X(ipv4, drop_link_broadcast) /* unicast IP in a link-layer broadcast, RFC 1122 3.3.6 */        \
-    X(ipv4, drop_fragment)     /* fragments: no reassembly yet */                                  \
+    X(ipv4, frag_rx)           /* fragments received for us (RFC 791 3.2) */                       \
+    X(ipv4, reass_ok)          /* datagrams reassembled */                                         \
+    X(ipv4, reass_duplicate)   /* fragment dropped: exact repeat of one held */                    \
+    X(ipv4, reass_drop_bad)    /* fragment without data, or not a multiple of 8 but MF */          \
+    X(ipv4, reass_drop_tiny)   /* RFC 1858 tiny fragment (TCP offset 8, short first) */            \
+    X(ipv4, reass_drop_overlap) /* overlap/contradiction: whole datagram discarded */              \
+    X(ipv4, reass_drop_too_long) /* offset + length past 65535 */                                  \
+    X(ipv4, reass_drop_no_memory) /* memory bound or allocation failure */                         \
+    X(ipv4, reass_evicted)     /* datagrams given up to keep the memory bound */                   \
+    X(ipv4, reass_timeout)     /* datagrams given up after IPV4_REASS_TIMEOUT */                   \
+    X(ipv4, frag_ok)           /* datagrams sent as fragments */                                   \
+    X(ipv4, frag_created)      /* fragments sent */                                                \
     X(ipv4, drop_source_route) /* LSRR/SSRR option: not supported (RFC 7126 4.3/4.4) */            \
     X(ipv4, drop_unknown_proto)                                                                    \
     X(ipv4, drop_no_route)                                                                         \
-    X(ipv4, drop_too_big)      /* larger than the MTU, no fragmentation yet */                     \
+    X(ipv4, drop_too_big)      /* over 65535, or over the (path) MTU with DF */                    \
     X(ipv4, drop_no_memory)                                                                        \
     X(ipv4, local_loop)        /* datagrams sent to ourselves */                                   \
+    /* forwarding (ipv4_forward.c, RFC 1812) */                                                    \
+    X(ipv4, forwarded)         /* datagrams sent on towards their destination */                   \
+    X(ipv4, fwd_ttl_exceeded)  /* TTL 0/1: time exceeded sent (RFC 1812 5.3.1) */                  \
+    X(ipv4, fwd_no_route)      /* net unreachable sent (RFC 1812 5.2.7.1) */                       \
+    X(ipv4, fwd_frag_needed)   /* over the next-hop MTU with DF: RFC 1191 ICMP sent */             \
+    X(ipv4, fwd_fragmented)    /* forwarded as fragments (RFC 791 3.2) */                          \
+    X(ipv4, fwd_drop_too_big)  /* over the next-hop MTU and fragmenting failed */                  \
+    X(ipv4, fwd_drop_martian_dst) /* 0/8, 127/8, class E destination (RFC 1812 5.3.7) */           \
+    X(ipv4, fwd_drop_broadcast) /* directed broadcast, not forwarded (RFC 2644) */                 \
     X(icmp, rx)                                                                                    \
     X(icmp, tx)                                                                                    \
     X(icmp, drop_short)                                                                            \
@@ -82,6 +102,23 @@
     X(udp, rcvbuf_errors)      /* dropped: socket receive queue full (SO_RCVBUF) */                \
     X(udp, drop_no_memory)                                                                         \
     X(udp, icmp_errors)        /* ICMP errors reported to a socket (so_error) */                   \
+    /* dhcp (RFC 2131 client, dhcp.c) */                                                          \
+    X(dhcp, rx)                /* DHCP messages that reached the client */                         \
+    X(dhcp, tx)                /* DISCOVER/REQUEST/RELEASE sent (retransmissions included) */      \
+    X(dhcp, retransmits)       /* RFC 2131 4.1 backoff retransmissions */                          \
+    X(dhcp, drop_short)        /* shorter than the fixed header + magic cookie */                  \
+    X(dhcp, drop_bad_header)   /* not a BOOTREPLY for Ethernet, or no magic cookie */              \
+    X(dhcp, drop_not_ours)     /* xid or chaddr not ours */                                        \
+    X(dhcp, drop_bad_option)   /* an option whose length is malformed */                           \
+    X(dhcp, drop_missing_option) /* no message type / server id / lease time */                    \
+    X(dhcp, drop_unexpected)   /* a message the current state does not expect */                   \
+    X(dhcp, offers)            /* DHCPOFFER accepted */                                            \
+    X(dhcp, acks)              /* DHCPACK accepted */                                              \
+    X(dhcp, naks)              /* DHCPNAK accepted: back to INIT */                                \
+    X(dhcp, renewals)          /* T1 reached: RENEWING */                                          \
+    X(dhcp, rebinds)           /* T2 reached: REBINDING */                                         \
+    X(dhcp, expiries)          /* lease expired: address removed */                                \
+    X(dhcp, releases)          /* DHCPRELEASE sent */                                              \
     X(tcp, rx)                 /* segments that reached tcp_input */                               \
     X(tcp, tx)                 /* segments sent (retransmissions included) */                      \
     X(tcp, drop_short)         /* shorter than a header */                                         \

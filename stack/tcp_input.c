@@ -983,11 +983,13 @@ static int tcp_icmp_errno(uint8_t type, uint8_t code, bool *hard)
         case ICMP_NET_UNREACH:
             return ENETUNREACH;
         case ICMP_PROTO_UNREACH:
+            *hard = true;       /* Linux icmp_err_convert: fatal, ENOPROTOOPT */
+            return ENOPROTOOPT;
         case ICMP_PORT_UNREACH:
             *hard = true;
             return ECONNREFUSED;
         case ICMP_FRAG_NEEDED:
-            return 0;       /* path MTU discovery comes with the performance issue */
+            return 0;       /* not an error: the path MTU went down (tcp_icmp_error) */
         default:
             return EHOSTUNREACH;
         }
@@ -1011,7 +1013,8 @@ void tcp_icmp_error(struct glass_stack *stack, uint8_t type, uint8_t code, uint3
     memcpy(&lport, t + TCP_OFF_SPORT, 2);
     memcpy(&fport, t + TCP_OFF_DPORT, 2);
     uint32_t seq = get_be32(t + TCP_OFF_SEQ);
-    if (!err)
+    bool frag_needed = type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED;
+    if (!err && !frag_needed)
         return;
     struct tcp_cb *tcb = tcp_lookup(stack, faddr, fport, laddr, lport);
     if (!tcb || tcb->state == TCP_LISTEN)
@@ -1021,6 +1024,15 @@ void tcp_icmp_error(struct glass_stack *stack, uint8_t type, uint8_t code, uint3
     if (!(seq_leq(tcb->snd_una, seq) && seq_leq(seq, tcb->snd_max))) {
         TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP %u/%u from %s quotes seq %u outside SND.UNA..SND.MAX: ignored",
               type, code, ip4s(from).s, seq - tcb->iss);
+        return;
+    }
+    /* RFC 1191 6.3: icmp.c has lowered the path MTU (pmtu.c); the
+     * connection's segments shrink to fit (RFC 9293 3.7.1). */
+    if (frag_needed) {
+        uint16_t old = tcb->snd_mss;
+        tcp_mss_update(tcb);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP fragmentation needed from %s: mss %u -> %u",
+              ip4s(from).s, old, tcb->snd_mss);
         return;
     }
     TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP %u/%u from %s in %s: %s (%s)", type, code,

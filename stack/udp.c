@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include "checksum.h"
+#include "dhcp.h"
 #include "icmp.h"
 #include "ipv4.h"
 #include "netif.h"
@@ -209,6 +210,10 @@ void udp_input(struct glass_netif *nif, struct pkb *pkb)
     TRACE(stack, GLASS_TRACE_UDP, "udp   rx %s:%u > %s:%u len %zu", ip4s(src).s, sport,
           ip4s(dst).s, dport, pkb_len(pkb) - UDP_HLEN);
     pkb_pull(pkb, UDP_HLEN); /* the queue holds payloads; l3/l4 keep the headers */
+    /* Replies to our DHCP client (RFC 2131 4.1: to port 68) go to it, not
+     * to a socket, while it runs on this interface. */
+    if (dport == DHCP_CLIENT_PORT && dhcp_input(nif, pkb))
+        return;
     if (ipv4_is_broadcast(nif, dst) || ip4_is_multicast(dst)) {
         if (udp_deliver_all(stack, pkb, src, sport_be, dst, dport_be) == 0) {
             pkb_push(pkb, UDP_HLEN);

@@ -26,7 +26,10 @@ man_opts() {
         sed -e 's/\\fB//' -e 's/\\fR//' -e 's/\\-/-/g' | sort -u
 }
 
-progs=$(sed -n 's/^bin_PROGRAMS *= *//p' "$srcdir/Makefile.am")
+# bin_PROGRAMS may run over several lines (backslash continuations).
+progs=$(awk '/^bin_PROGRAMS *=/ { on = 1; sub(/^bin_PROGRAMS *= */, "") }
+             on { line = $0; more = sub(/\\$/, "", line); printf "%s ", line; if (!more) on = 0 }' \
+        "$srcdir/Makefile.am" | tr -s ' \t' '  ')
 [ -n "$progs" ] || { echo "FAIL no bin_PROGRAMS in $srcdir/Makefile.am"; exit 1; }
 for prog in $progs; do
     page=$srcdir/man/$prog.1

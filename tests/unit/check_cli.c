@@ -17,7 +17,7 @@
 #include "common.h"
 #include "route.h"
 
-#define IF_FORM "expected DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]"
+#define IF_FORM "expected DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N]"
 #define ROUTE_FORM "expected NET/PREFIX,via=ADDR"
 #define TRACE_FORM "expected a list of eth,arp,ipv4,icmp,udp,tcp,socket or all"
 
@@ -193,6 +193,29 @@ START_TEST(test_if_without_address)
     ck_assert(!s.has_addr);
     ck_assert(!s.has_mac);
     ck_assert_uint_eq(s.mtu, 0);
+}
+END_TEST
+
+/* ,dhcp (RFC 2131): no address of its own, none given beside it, and no
+ * default route from --gw's default: the lease brings its router. */
+START_TEST(test_rfc2131_if_dhcp)
+{
+    struct glass_if_spec s;
+
+    ck_assert_int_eq(glass_app_parse_if("tap:tap3,dhcp,mtu=1400", &s, err, sizeof(err)), 0);
+    ck_assert(s.dhcp);
+    ck_assert(!s.has_addr);
+    ck_assert_uint_eq(s.mtu, 1400);
+    ck_assert_int_eq(glass_app_parse_if("tap:tap3,dhcp,10.0.0.2/24", &s, err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "--if 'tap:tap3,dhcp,10.0.0.2/24': an address '10.0.0.2/24' with "
+                          "'dhcp', " IF_FORM);
+    ck_assert_int_eq(glass_app_parse_if("tap:tap3,10.0.0.2/24,dhcp", &s, err, sizeof(err)), -1);
+    ck_assert_int_eq(glass_app_parse_if("tap:tap3,dhcp,dhcp", &s, err, sizeof(err)), -1);
+    ck_assert_int_eq(parse("--if", "tap:tap0,dhcp", NULL), GLASS_APP_RUN);
+    ck_assert(opts.ifs[0].dhcp);
+    ck_assert(!glass_app_want_default_route(&opts));
+    ck_parse_error("--gw 10.0.0.1: a ,dhcp interface takes its router from the lease, "
+                   "expected no --gw", "--if", "tap:tap0,dhcp", "--gw", "10.0.0.1");
 }
 END_TEST
 
@@ -921,6 +944,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_if_every_option);
     tcase_add_test(tc, test_if_settings_in_any_order);
     tcase_add_test(tc, test_if_without_address);
+    tcase_add_test(tc, test_rfc2131_if_dhcp);
     tcase_add_test(tc, test_rfc791_if_mtu_limits_accepted);
     tcase_add_test(tc, test_rfc3021_if_31_and_32_have_no_network_or_broadcast);
     tcase_add_test(tc, test_if_repeated_replaces_default);

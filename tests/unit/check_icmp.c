@@ -11,6 +11,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "pmtu.h"
 
 #define IP(f) ((f) + ETH_HLEN)
 #define PROTO_UNKNOWN 253 /* RFC 3692 experimental: nobody here speaks it */
@@ -152,10 +153,10 @@ START_TEST(test_echo_odd_length_reply_checksum)
 }
 END_TEST
 
-/* RFC 1122 3.2.2.6: an echo reply that would need fragmentation (which
- * glass does not do) "MUST be truncated to maximum transmission size ...
- * and sent", not dropped.  Our MTU is 576; the peer's request is larger. */
-START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu)
+/* RFC 1122 3.2.2.6: the echo data "MUST be entirely included" in the
+ * reply; one larger than our MTU (576) leaves in fragments (RFC 791 3.2):
+ * 552 data bytes (a multiple of 8) with MF, then the other 456. */
+START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_fragmented)
 {
     struct harness h;
     harness_init(&h);
@@ -167,17 +168,27 @@ START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu)
     size_t n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A(H_OUR_IP), 0xabcd, 9, data,
                           sizeof data);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(harness_tx_count(&h), 1);
-    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 576);
-    ck_assert_uint_eq(get_be16(IP(r) + 2), 576);
+    ck_assert_uint_eq(harness_tx_count(&h), 2);
+    static uint8_t whole[ICMP_HLEN + sizeof data];
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 572);
+    ck_assert_uint_eq(get_be16(IP(r) + 2), 572);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), IPV4_FLAG_MF | 0);
     ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
-    const uint8_t *m = IP(r) + IPV4_HLEN;
+    uint16_t id = get_be16(IP(r) + 4);
+    memcpy(whole, IP(r) + IPV4_HLEN, 552);
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + IPV4_HLEN + 456);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), 552 / 8);
+    ck_assert_uint_eq(get_be16(IP(r) + 4), id);
+    ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
+    memcpy(whole + 552, IP(r) + IPV4_HLEN, 456);
+    const uint8_t *m = whole;
     ck_assert_uint_eq(m[0], ICMP_ECHO_REPLY);
     ck_assert_uint_eq(get_be16(m + 4), 0xabcd);
     ck_assert_uint_eq(get_be16(m + 6), 9);
-    ck_assert_uint_eq(inet_checksum(m, 576 - IPV4_HLEN), 0);
-    ck_assert_mem_eq(m + ICMP_HLEN, data, 576 - IPV4_HLEN - ICMP_HLEN);
+    ck_assert_uint_eq(inet_checksum(m, sizeof whole), 0);
+    ck_assert_mem_eq(m + ICMP_HLEN, data, sizeof data);
     ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_reply"), 1);
+    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.frag_created"), 2);
     ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 0);
     harness_fini(&h);
 }
@@ -298,6 +309,50 @@ START_TEST(test_echo_send_bad_arguments)
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(H_PEER_IP), 1, 1, PING_DATA, 65508, 0), -1);
     ck_assert_int_eq(errno, EMSGSIZE);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
+    harness_fini(&h);
+}
+END_TEST
+
+/* ping -t and -M do (RFC 791 3.1, RFC 1191 3): the request leaves with the
+ * TTL asked for and DF set; over the path MTU it is refused with EMSGSIZE
+ * rather than fragmented, and a path MTU learned later (pmtu.c) counts. */
+START_TEST(test_echo_send_ttl_and_dont_fragment)
+{
+    struct harness h;
+    harness_init(&h);
+    harness_learn_peer(&h);
+    static uint8_t data[1600];
+    ck_assert_uint_eq(glass_path_mtu(h.stack, A(H_PEER_IP)), 1500);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 1, data, 1472, 7,
+                                                GLASS_ICMP_DF), 0);
+    uint8_t r[2048];
+    ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), ETH_HLEN + 1500);
+    ck_assert_uint_eq(IP(r)[8], 7);
+    ck_assert_uint_eq(get_be16(IP(r) + 6), IPV4_FLAG_DF);
+    /* one byte more does not fit: refused, nothing sent */
+    errno = 0;
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 2, data, 1473, 0,
+                                                GLASS_ICMP_DF), -1);
+    ck_assert_int_eq(errno, EMSGSIZE);
+    ck_assert_uint_eq(harness_tx_count(&h), 0);
+    /* without DF the same request leaves in two fragments */
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 3, data, 1473, 0, 0), 0);
+    ck_assert_uint_eq(harness_tx_count(&h), 2);
+    harness_tx_clear(&h);
+    /* a lower path MTU (RFC 1191) is what DF is measured against */
+    glass_stack_lock(h.stack);
+    pmtu_update(h.stack, A(H_PEER_IP), 1000, 1500);
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(glass_path_mtu(h.stack, A(H_PEER_IP)), 1000);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 4, data, 973, 0,
+                                                GLASS_ICMP_DF), -1);
+    ck_assert_int_eq(errno, EMSGSIZE);
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 5, data, 972, 0,
+                                                GLASS_ICMP_DF), 0);
+    /* unknown flags */
+    errno = 0;
+    ck_assert_int_eq(glass_icmp_echo_send_flags(h.stack, A(H_PEER_IP), 1, 6, data, 8, 0, 0x80), -1);
+    ck_assert_int_eq(errno, EINVAL);
     harness_fini(&h);
 }
 END_TEST
@@ -627,12 +682,13 @@ static Suite *icmp_suite(void)
     TCase *echo = tcase_create("echo");
     tcase_add_test(echo, test_rfc792_echo_request_exact_reply);
     tcase_add_test(echo, test_echo_odd_length_reply_checksum);
-    tcase_add_test(echo, test_rfc1122_3_2_2_6_oversized_echo_reply_truncated_to_mtu);
+    tcase_add_test(echo, test_rfc1122_3_2_2_6_oversized_echo_reply_fragmented);
     tcase_add_test(echo, test_rfc1122_3_2_2_6_broadcast_echo_ignored);
     tcase_add_test(echo, test_short_and_bad_checksum_dropped);
     tcase_add_test(echo, test_unknown_type_counted_no_answer);
     tcase_add_test(echo, test_echo_send_frame_and_reply_to_listener);
     tcase_add_test(echo, test_echo_send_bad_arguments);
+    tcase_add_test(echo, test_echo_send_ttl_and_dont_fragment);
     tcase_add_test(echo, test_ping_ourselves_reaches_listener);
     tcase_add_test(echo, test_error_about_our_echo_reaches_listener);
     suite_add_tcase(s, echo);

@@ -310,6 +310,63 @@ START_TEST(test_flush_netif_removes_its_routes)
 }
 END_TEST
 
+/* Routes change while the stack runs (glass_route_add/del, later the
+ * control socket): each lookup sees the table as it is now.  Host route
+ * over net route over default, and back as each one is deleted. */
+START_TEST(test_runtime_changes_host_net_default)
+{
+    struct harness h;
+    harness_init(&h);
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.4"), A(H_PEER_IP)); /* default */
+    ck_assert_int_eq(glass_route_add(h.stack, A("172.16.0.0"), 12, A("10.0.0.3"), NULL, 0), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.4"), A("10.0.0.3")); /* net */
+    ck_assert_int_eq(glass_route_add(h.stack, A("172.16.4.4"), 32, A("10.0.0.4"), NULL, 0), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.4"), A("10.0.0.4")); /* host */
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.5"), A("10.0.0.3")); /* its neighbour: net */
+    ck_assert_int_eq(glass_route_del(h.stack, A("172.16.4.4"), 32, A("10.0.0.4")), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.4"), A("10.0.0.3"));
+    ck_assert_int_eq(glass_route_del(h.stack, A("172.16.0.0"), 12, A("10.0.0.3")), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "172.16.4.4"), A(H_PEER_IP));
+    ck_assert_int_eq(glass_route_del(h.stack, 0, 0, A(H_PEER_IP)), 0);
+    ck_assert_ptr_null(lookup(&h, "172.16.4.4"));
+    /* The connected route is not touched by any of that. */
+    ck_assert_uint_eq(nexthop_of(&h, "10.0.0.77"), A("10.0.0.77"));
+    harness_fini(&h);
+}
+END_TEST
+
+/* Two default routes: the lower metric carries the traffic; when it is
+ * deleted the other takes over (a backup gateway). */
+START_TEST(test_two_defaults_metric_and_failover)
+{
+    struct harness h;
+    harness_init(&h);
+    ck_assert_int_eq(glass_route_add(h.stack, 0, 0, A("10.0.0.5"), NULL, 10), 0);
+    /* The harness default via 10.0.0.1 has metric 0: it wins. */
+    ck_assert_uint_eq(nexthop_of(&h, "8.8.8.8"), A(H_PEER_IP));
+    ck_assert_int_eq(glass_route_del(h.stack, 0, 0, A(H_PEER_IP)), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "8.8.8.8"), A("10.0.0.5"));
+    /* A better one added at run time takes over again. */
+    ck_assert_int_eq(glass_route_add(h.stack, 0, 0, A("10.0.0.6"), NULL, 1), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "8.8.8.8"), A("10.0.0.6"));
+    harness_fini(&h);
+}
+END_TEST
+
+/* Prefix length beats metric: a /24 with a poor metric still wins over a
+ * /16 with the best one (RFC 1812 5.2.4.3: metric only breaks ties). */
+START_TEST(test_rfc1812_5_2_4_3_prefix_before_metric)
+{
+    struct harness h;
+    harness_init(&h);
+    ck_assert_int_eq(glass_route_add(h.stack, A("10.9.0.0"), 16, A("10.0.0.3"), NULL, 0), 0);
+    ck_assert_int_eq(glass_route_add(h.stack, A("10.9.1.0"), 24, A("10.0.0.4"), NULL, 100), 0);
+    ck_assert_uint_eq(nexthop_of(&h, "10.9.1.1"), A("10.0.0.4"));
+    ck_assert_uint_eq(nexthop_of(&h, "10.9.2.1"), A("10.0.0.3"));
+    harness_fini(&h);
+}
+END_TEST
+
 static Suite *route_suite(void)
 {
     Suite *s = suite_create("route");
@@ -328,6 +385,9 @@ static Suite *route_suite(void)
     tcase_add_test(tc, test_flush_netif_removes_its_routes);
     tcase_add_test(tc, test_same_subnet_on_two_interfaces_both_connected);
     tcase_add_test(tc, test_static_route_does_not_block_connected);
+    tcase_add_test(tc, test_runtime_changes_host_net_default);
+    tcase_add_test(tc, test_two_defaults_metric_and_failover);
+    tcase_add_test(tc, test_rfc1812_5_2_4_3_prefix_before_metric);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1142,12 +1142,23 @@ static void inject_icmp_unreach(uint8_t code, uint32_t seq)
     inject_icmp_unreach_from(80, code, seq);
 }
 
+static void inject_icmp_quoting(uint16_t sport, uint8_t code, uint32_t seq, uint16_t mtu,
+                                uint16_t quoted_len);
 static void inject_icmp_unreach_from(uint16_t sport, uint8_t code, uint32_t seq)
+{
+    inject_icmp_quoting(sport, code, seq, 0, 40);
+}
+
+/* Destination unreachable quoting a segment of quoted_len bytes that we
+ * sent from port sport with sequence number seq; mtu is the next-hop MTU
+ * field of fragmentation needed (RFC 1191 4). */
+static void inject_icmp_quoting(uint16_t sport, uint8_t code, uint32_t seq, uint16_t mtu,
+                                uint16_t quoted_len)
 {
     uint8_t quoted[28], icmp[8 + 28];
     memset(quoted, 0, sizeof quoted);
     quoted[0] = 0x45;
-    put_be16(quoted + 2, 40);
+    put_be16(quoted + 2, quoted_len);
     quoted[8] = 64;
     quoted[9] = IPPROTO_TCP_;
     put_addr(quoted + 12, A(H_OUR_IP));
@@ -1158,6 +1169,7 @@ static void inject_icmp_unreach_from(uint16_t sport, uint8_t code, uint32_t seq)
     memset(icmp, 0, 8);
     icmp[0] = ICMP_DEST_UNREACH;
     icmp[1] = code;
+    put_be16(icmp + 6, mtu);
     memcpy(icmp + 8, quoted, sizeof quoted);
     put_be16(icmp + 2, inet_checksum(icmp, sizeof icmp));
     size_t n = build_ipv4_frame(frame, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, icmp, sizeof icmp);
@@ -1252,6 +1264,62 @@ START_TEST(rfc1122_4_2_3_9_port_unreachable_established_is_soft)
     inject_icmp_unreach(ICMP_PORT_UNREACH, 7001);
     ck_assert_int_eq(t->state, TCP_ESTABLISHED);
     ck_assert_int_eq(t->soft_error, ECONNREFUSED);
+}
+END_TEST
+
+/* Linux (icmp_err_convert) and RFC 1122 4.2.3.9: protocol unreachable is
+ * hard, like port unreachable, but reads ENOPROTOOPT. */
+START_TEST(rfc1122_4_2_3_9_protocol_unreachable_connect_gets_enoprotoopt)
+{
+    static struct tseg syn;
+    int fd = socket_connecting(&syn);
+    inject_icmp_unreach_from(syn.sport, ICMP_PROTO_UNREACH, syn.seq);
+    ck_assert_int_eq(so_error(fd), ENOPROTOOPT);
+    ck_assert_int_eq(glass_close(fd), 0);
+}
+END_TEST
+
+/* RFC 1191 6.3 / RFC 9293 3.7.1: fragmentation needed quoting one of our
+ * segments lowers the path MTU, and the connection's MSS follows it: the
+ * next segments are at most next-hop MTU - 40 bytes.  No error reaches
+ * the user. */
+START_TEST(rfc1191_6_3_frag_needed_lowers_snd_mss)
+{
+    static struct tseg s;
+    struct tcp_cb *t = established_active(7000);
+    ck_assert_uint_eq(t->snd_mss, 1460);
+    inject_icmp_quoting(80, ICMP_FRAG_NEEDED, 7001, 1000, 1500);
+    ck_assert_uint_eq(t->snd_mss, 1000 - 40);
+    ck_assert_int_eq(t->soft_error, 0);
+    ck_assert_int_eq(t->state, TCP_ESTABLISHED);
+    static char data[2000];
+    memset(data, 'm', sizeof data);
+    glass_stack_lock(h.stack);
+    ck_assert_uint_eq(tcp_buf_append(h.stack, &t->sndbuf, data, sizeof data), sizeof data);
+    tcp_output(t);
+    glass_stack_unlock(h.stack);
+    /* Two full segments of the new size; Nagle (RFC 896) holds the last 80. */
+    unsigned full = 0;
+    while (tx_pop_tcp(&h, &s)) {
+        ck_assert_uint_eq(s.dlen, 960);
+        full++;
+    }
+    ck_assert_uint_eq(full, 2);
+    /* A smaller one again lowers it further; a larger one never raises it. */
+    inject_icmp_quoting(80, ICMP_FRAG_NEEDED, 7001, 800, 1000);
+    ck_assert_uint_eq(t->snd_mss, 800 - 40);
+    inject_icmp_quoting(80, ICMP_FRAG_NEEDED, 7001, 1400, 800);
+    ck_assert_uint_eq(t->snd_mss, 800 - 40);
+}
+END_TEST
+
+/* RFC 5927 4.1: a fragmentation needed quoting a sequence number we never
+ * sent is a blind attack on throughput: the connection's MSS stays. */
+START_TEST(rfc5927_4_1_frag_needed_with_foreign_seq_leaves_snd_mss)
+{
+    struct tcp_cb *t = established_active(7000);
+    inject_icmp_quoting(80, ICMP_FRAG_NEEDED, 123456, 576, 1500);
+    ck_assert_uint_eq(t->snd_mss, 1460);
 }
 END_TEST
 
@@ -1427,6 +1495,9 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_3_rst_connect_gets_econnrefused);
     tcase_add_test(tc, rfc9293_3_10_7_4_rst_established_socket_gets_econnreset);
     tcase_add_test(tc, rfc1122_4_2_3_9_port_unreachable_established_is_soft);
+    tcase_add_test(tc, rfc1122_4_2_3_9_protocol_unreachable_connect_gets_enoprotoopt);
+    tcase_add_test(tc, rfc1191_6_3_frag_needed_lowers_snd_mss);
+    tcase_add_test(tc, rfc5927_4_1_frag_needed_with_foreign_seq_leaves_snd_mss);
     tcase_add_test(tc, rfc6528_isn_keyed_per_tuple_and_clocked);
     tcase_add_test(tc, tcp_config_defaults_and_validation);
     tcase_add_test(tc, tcp_max_tcbs_enforced);
