@@ -259,15 +259,22 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
     if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN)
         return;
     /* RFC 1191 4: the next-hop MTU is in the low 16 bits of the unused
-     * field; the path MTU goes down before the transport hears. */
-    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED)
-        pmtu_frag_needed(stack, q, get_be16(m + 6));
+     * field; the path MTU goes down before the transport hears.  Not for
+     * a quoted TCP segment: TCP lowers it itself once the quoted sequence
+     * number proves the message answers a segment in flight (RFC 5927
+     * 5.2), so a blind forgery cannot shrink the path for everyone. */
+    unsigned next_mtu = 0;
+    if (m[0] == ICMP_DEST_UNREACH && m[1] == ICMP_FRAG_NEEDED) {
+        next_mtu = get_be16(m + 6);
+        if (q[9] != IPPROTO_TCP_)
+            pmtu_frag_needed(stack, q, next_mtu);
+    }
     /* RFC 1122 3.2.2.1/4.1.3.3: the transport named in the quote hears of
      * the error; the 8 quoted bytes hold the UDP ports. */
     if (q[9] == IPPROTO_UDP_)
         udp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
     else if (q[9] == IPPROTO_TCP_)
-        tcp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen);
+        tcp_icmp_error(stack, m[0], m[1], get_addr(ip + 12), q, qhlen, next_mtu);
     icmp_error_notify(stack, pkb, q, qhlen);
 }
 

@@ -4,8 +4,11 @@
  * An entry says "datagrams to dst must not exceed mtu" until it expires.
  * Lookups drop expired entries as they meet them, so aging needs no timer;
  * a full cache gives up the entry closest to expiry.  ipv4_output and
- * ipv4_max_payload take min(link MTU, path MTU); TCP follows through
- * tcp_mss_update (called from tcp_icmp_error).
+ * ipv4_max_payload take min(link MTU, path MTU).  TCP sends with DF
+ * (RFC 1191 3) and follows through tcp_mss_update, which every connection
+ * calls again before cutting a segment when the cache's generation has
+ * moved since its last look (tcp_output.c): all connections to a
+ * destination shrink together, and grow back when the estimate ages out.
  */
 #include "pmtu.h"
 
@@ -16,6 +19,7 @@
 #include "netif.h"
 #include "route.h"
 #include "stack.h"
+#include "stats.h"
 #include "trace.h"
 #include "util.h"
 
@@ -27,6 +31,7 @@ struct pmtu_entry {
 
 struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_MAX];
+    unsigned generation;        /* bumped whenever an estimate changes */
 };
 
 int pmtu_init(struct glass_stack *stack)
@@ -50,6 +55,7 @@ static struct pmtu_entry *pmtu_find(struct glass_stack *stack, uint32_t dst)
             TRACE(stack, GLASS_TRACE_IPV4, "ipv4  path mtu %u to %s aged out", e->mtu,
                   ip4s(e->dst).s);
             e->dst = 0;
+            stack->pmtu->generation++;
         }
         if (e->dst == dst && dst)
             return e;
@@ -63,6 +69,11 @@ unsigned pmtu_get(struct glass_stack *stack, uint32_t dst)
         return 0;
     const struct pmtu_entry *e = pmtu_find(stack, dst);
     return e ? e->mtu : 0;
+}
+
+unsigned pmtu_generation(struct glass_stack *stack)
+{
+    return stack->pmtu ? stack->pmtu->generation : 0;
 }
 
 unsigned pmtu_plateau_below(unsigned len)
@@ -102,11 +113,13 @@ unsigned pmtu_update(struct glass_stack *stack, uint32_t dst, unsigned next_mtu,
     e->dst = dst;
     e->mtu = mtu;
     e->expires = glass_stack_now(stack) + PMTU_AGE;
+    stack->pmtu->generation++;
+    STAT_INC(stack, ipv4, pmtu_lowered);
     TRACE(stack, GLASS_TRACE_IPV4, "ipv4  path mtu to %s is now %u (RFC 1191)", ip4s(dst).s, mtu);
     return mtu;
 }
 
-void pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next_mtu)
+unsigned pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next_mtu)
 {
     uint32_t src = get_addr(q + 12), dst = get_addr(q + 16);
     unsigned sent_len = get_be16(q + 2);
@@ -114,13 +127,13 @@ void pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next
      * link whose MTU is above the news (RFC 1191 6.3; a forged message
      * cannot raise anything, and can lower no further than 68). */
     if (!netif_find_by_addr(stack, src))
-        return;
+        return 0;
     const struct route *r = route_lookup(stack, dst);
     unsigned link = r ? r->nif->mtu : 0;
     unsigned cur = pmtu_get(stack, dst);
     if (!link || (next_mtu && next_mtu >= (cur ? cur : link)))
-        return;
-    pmtu_update(stack, dst, next_mtu, sent_len);
+        return 0;
+    return pmtu_update(stack, dst, next_mtu, sent_len);
 }
 
 unsigned glass_path_mtu(struct glass_stack *stack, uint32_t dst)

@@ -36,8 +36,14 @@ unsigned pmtu_update(struct glass_stack *stack, uint32_t dst, unsigned next_mtu,
 /* icmp.c: Destination Unreachable, Fragmentation Needed (RFC 1191 4)
  * quoting q (an IPv4 header, length checked) with next-hop MTU next_mtu.
  * Lowers the path MTU to the quoted destination if the quote is a
- * datagram of ours and the news is lower than what we use. */
-void pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next_mtu);
+ * datagram of ours and the news is lower than what we use; returns the new
+ * path MTU, or 0 when nothing changed.  For a quoted TCP segment, TCP calls
+ * this itself once the quoted sequence number checks out (RFC 5927 5.2). */
+unsigned pmtu_frag_needed(struct glass_stack *stack, const uint8_t *q, unsigned next_mtu);
+
+/* A number that changes whenever any estimate changes (lowered, or aged
+ * out): TCP recomputes its MSS when it sees it move. */
+unsigned pmtu_generation(struct glass_stack *stack);
 
 /* RFC 1191 7: the largest plateau below len (68 at least). */
 unsigned pmtu_plateau_below(unsigned len);

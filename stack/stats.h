@@ -66,6 +66,7 @@
     X(ipv4, drop_unknown_proto)                                                                    \
     X(ipv4, drop_no_route)                                                                         \
     X(ipv4, drop_too_big)      /* over 65535, or over the (path) MTU with DF */                    \
+    X(ipv4, pmtu_lowered)      /* path MTU estimate lowered: fragmentation needed (RFC 1191) */    \
     X(ipv4, drop_no_memory)                                                                        \
     X(ipv4, local_loop)        /* datagrams sent to ourselves */                                   \
     /* forwarding (ipv4_forward.c, RFC 1812) */                                                    \
@@ -154,6 +155,8 @@
     X(tcp, retransmits)        /* segments sent again */                                           \
     X(tcp, rto_expired)        /* retransmission timer expiries */                                 \
     X(tcp, fast_retransmits)   /* RFC 5681 3.2 */                                                  \
+    X(tcp, mss_lowered)        /* send MSS lowered to a smaller path MTU (RFC 1191 6.3) */         \
+    X(tcp, pmtu_retransmits)   /* resent at once after the MSS went down (RFC 1191 6.3) */         \
     X(tcp, partial_acks)       /* RFC 6582 partial ACKs in recovery */                             \
     X(tcp, limited_transmits)  /* RFC 3042 segments sent on the 1st/2nd duplicate ACK */           \
     X(tcp, delayed_acks)       /* ACKs sent by the delayed-ACK timer */                            \

@@ -214,6 +214,7 @@ struct tcp_cb {
     uint16_t peer_mss;              /* from the peer's MSS option, or 536 */
     uint16_t adv_mss;               /* what we put in our MSS option */
     uint16_t snd_mss;               /* effective send MSS: min(peer, route MTU - 40) */
+    unsigned pmtu_gen;              /* pmtu_generation() snd_mss was computed at */
 
     /* buffers: sndbuf holds [SND.UNA, SND.UNA + len); rcvbuf in-order
      * data not read yet; the out-of-order queue (tcp_reass.c) */
@@ -350,9 +351,12 @@ void tcp_input(struct glass_netif *nif, struct pkb *pkb);
 /* An ICMP error quoting a segment we sent (q: the quoted IPv4 header of
  * qhlen bytes, at least 8 bytes of TCP after it).  RFC 1122 4.2.3.9:
  * hard errors (port/protocol unreachable) abort a connection in SYN-SENT;
- * others are remembered as a soft error, reported if it times out. */
+ * others are remembered as a soft error, reported if it times out.
+ * Fragmentation needed (next_mtu: its next-hop MTU field) lowers the path
+ * MTU only once the quoted sequence number checks out (RFC 5927 5.2), and
+ * what it lost goes again at once at the smaller size (RFC 1191 6.3). */
 void tcp_icmp_error(struct glass_stack *stack, uint8_t type, uint8_t code, uint32_t from,
-                    const uint8_t *q, size_t qhlen);
+                    const uint8_t *q, size_t qhlen, unsigned next_mtu);
 
 /* ---- tcp_reass.c -------------------------------------------------------------- */
 
@@ -409,6 +413,11 @@ uint32_t tcp_rcv_window(struct tcp_cb *tcb);
 void tcp_rcv_consumed(struct tcp_cb *tcb);
 /* Recompute snd_mss from peer_mss, user_mss and the route MTU. */
 void tcp_mss_update(struct tcp_cb *tcb);
+/* RFC 1191 6.3: the path MTU to tcb's peer went down (fragmentation
+ * needed quoting our segment at seq, quoted_len bytes of datagram): the MSS
+ * follows, and the segments lost to it go again at once at the new size
+ * (not counted as congestion). */
+void tcp_mtu_reduced(struct tcp_cb *tcb, uint32_t seq, unsigned quoted_len);
 /* The MSS to advertise in our SYN: route MTU - 40 (RFC 9293 3.7.1). */
 uint16_t tcp_mss_to_advertise(struct glass_stack *stack, uint32_t faddr);
 

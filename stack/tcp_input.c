@@ -31,6 +31,7 @@
 #include "ipv4.h"
 #include "netif.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -1003,7 +1004,7 @@ static int tcp_icmp_errno(uint8_t type, uint8_t code, bool *hard)
 }
 
 void tcp_icmp_error(struct glass_stack *stack, uint8_t type, uint8_t code, uint32_t from,
-                    const uint8_t *q, size_t qhlen)
+                    const uint8_t *q, size_t qhlen, unsigned next_mtu)
 {
     bool hard;
     int err = tcp_icmp_errno(type, code, &hard);
@@ -1026,13 +1027,17 @@ void tcp_icmp_error(struct glass_stack *stack, uint8_t type, uint8_t code, uint3
               type, code, ip4s(from).s, seq - tcb->iss);
         return;
     }
-    /* RFC 1191 6.3: icmp.c has lowered the path MTU (pmtu.c); the
-     * connection's segments shrink to fit (RFC 9293 3.7.1). */
+    /* RFC 1191 6.3: the path MTU goes down (pmtu.c) -- only now that the
+     * quote has proved itself (RFC 5927 5.2; icmp.c leaves TCP quotes to
+     * us) -- and the connection's segments shrink to fit (RFC 9293 3.7.1);
+     * what the smaller link dropped goes again at once.  Other connections
+     * to the same destination follow before their next segment
+     * (tcp_output.c, pmtu_generation). */
     if (frag_needed) {
-        uint16_t old = tcb->snd_mss;
-        tcp_mss_update(tcb);
-        TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP fragmentation needed from %s: mss %u -> %u",
-              ip4s(from).s, old, tcb->snd_mss);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP fragmentation needed (mtu %u) from %s", next_mtu,
+              ip4s(from).s);
+        pmtu_frag_needed(stack, q, next_mtu);
+        tcp_mtu_reduced(tcb, seq, get_be16(q + 2));
         return;
     }
     TRACE(stack, GLASS_TRACE_TCP, "tcp   ICMP %u/%u from %s in %s: %s (%s)", type, code,

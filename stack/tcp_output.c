@@ -19,7 +19,10 @@
  *
  * Every segment leaves through tcp_xmit(), which builds the header (with
  * the MSS option on SYNs), copies the text out of the send buffer,
- * computes the checksum and hands the result to IPv4.
+ * computes the checksum and hands the result to IPv4 with Don't Fragment
+ * set: path MTU discovery (RFC 1191 3, RFC 9293 3.7.2).  The send MSS
+ * follows the path MTU cache (pmtu.c) before each segment is cut, and a
+ * segment IPv4 still refuses as too big (-EMSGSIZE) is cut again smaller.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 #include "checksum.h"
 #include "ipv4.h"
 #include "pkb.h"
+#include "pmtu.h"
 #include "stack.h"
 #include "tcp.h"
 #include "trace.h"
@@ -104,8 +108,10 @@ struct tcp_txseg {
 };
 
 /* RFC 9293 3.1 header, options, text and the checksum over the pseudo
- * header (3.1 "Checksum"); then IPv4.  Returns ipv4_output's result. */
-static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s)
+ * header (3.1 "Checksum"); then IPv4, with DF when df (RFC 1191 3: "the
+ * DF bit in the IP header" of every datagram).  Returns ipv4_output's
+ * result: -EMSGSIZE when DF and the segment exceeds the path MTU. */
+static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool df)
 {
     uint8_t opts[40];
     size_t optlen = s->mss ? tcp_opts_write_syn(opts, s->mss) : 0;
@@ -133,8 +139,7 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s)
     uint32_t sum = csum_pseudo_ipv4(s->src, s->dst, IPPROTO_TCP_, (uint16_t)(hlen + s->len));
     put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, hlen + s->len)));
     pkb_set_l4(pkb);
-    /* df stays off: path MTU discovery comes with issue #6. */
-    struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = false};
+    struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = df};
     int rc = ipv4_output(stack, pkb, &tx);
     if (rc == 0)
         STAT_INC(stack, tcp, tx);
@@ -167,7 +172,16 @@ static void tcp_ack_sent(struct tcp_cb *tcb, uint16_t wnd)
 
 /* Send one segment of tcb: seq, flags, `len` bytes of text starting at
  * seq (taken from sndbuf).  SYNs carry the MSS option.  Trace line in
- * Wireshark's relative numbers. */
+ * Wireshark's relative numbers.
+ *
+ * With DF (RFC 1191 3).  When IPv4 refuses it as larger than the path
+ * MTU (an interface MTU lowered at run time, or an estimate this
+ * connection has not seen yet), the MSS is recomputed; if that made it
+ * smaller than len, -EMSGSIZE tells the caller to cut the text again
+ * (nothing left: the bytes stay in sndbuf and SND.NXT has not moved).
+ * When the MSS cannot shrink further (its 64-byte floor over a path MTU
+ * below 104), the segment goes without DF and IPv4 fragments it, as
+ * Linux does under its minimum path MTU. */
 static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len, const char *note)
 {
     struct glass_stack *stack = tcb->stack;
@@ -199,7 +213,19 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
               seq - tcb->iss, wnd, len, note ? note : "");
     if (flags & TCP_ACK)
         tcp_ack_sent(tcb, wnd);
-    return tcp_emit(stack, &s);
+    int rc = tcp_emit(stack, &s, true);
+    if (rc != -EMSGSIZE)
+        return rc;
+    uint16_t old = tcb->snd_mss;
+    if (tcp_synchronized(tcb))
+        tcp_mss_update(tcb);
+    TRACE(stack, GLASS_TRACE_TCP, "tcp   len=%zu over the path MTU to %s: mss %u -> %u", len,
+          ip4s(tcb->faddr).s, old, tcb->snd_mss);
+    if (len > tcb->snd_mss && tcb->snd_mss < old) {
+        STAT_INC(stack, tcp, mss_lowered);
+        return -EMSGSIZE;
+    }
+    return tcp_emit(stack, &s, false);
 }
 
 /* After sending [seq, end): SND.NXT and SND.MAX move, the retransmission
@@ -240,8 +266,22 @@ static void tcp_send_syn(struct tcp_cb *tcb, bool rexmit)
 
 /* ---- what data may go now ------------------------------------------------------ */
 
-static uint32_t tcp_smss(const struct tcp_cb *tcb)
+/* The send MSS, after following the path MTU cache: when any estimate
+ * changed since this connection last looked (pmtu_generation), the MSS is
+ * recomputed, so every connection to a destination whose path MTU went
+ * down cuts its next segment small enough (RFC 1191 6.3), and grows back
+ * when the estimate ages out. */
+static uint32_t tcp_smss(struct tcp_cb *tcb)
 {
+    if (tcp_synchronized(tcb) && tcb->pmtu_gen != pmtu_generation(tcb->stack)) {
+        uint16_t old = tcb->snd_mss;
+        tcp_mss_update(tcb);
+        if (tcb->snd_mss < old) {
+            STAT_INC(tcb->stack, tcp, mss_lowered);
+            TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   path MTU to %s went down: mss %u -> %u",
+                  ip4s(tcb->faddr).s, old, tcb->snd_mss);
+        }
+    }
     return tcb->snd_mss ? tcb->snd_mss : TCP_DEFAULT_MSS;
 }
 
@@ -264,7 +304,7 @@ static uint32_t tcp_usable_window(const struct tcp_cb *tcb)
  *       is off (TCP_NODELAY) or it is the last data before our FIN, or
  *   (c) at least half the largest window the peer ever offered can go.
  * Retransmissions after an RTO (SND.NXT < SND.MAX) are not held back. */
-static uint32_t tcp_send_len(const struct tcp_cb *tcb, uint32_t unsent)
+static uint32_t tcp_send_len(struct tcp_cb *tcb, uint32_t unsent)
 {
     uint32_t mss = tcp_smss(tcb);
     uint32_t usable = tcp_usable_window(tcb);
@@ -292,9 +332,12 @@ static void tcp_count_rexmit(struct tcp_cb *tcb)
 /* Send len bytes of text at seq (taken from sndbuf), with PSH when it
  * empties the buffer and the FIN riding on it when one is queued behind
  * (RFC 9293 3.6).  A window probe is watched by the persist timer, not
- * the retransmission timer. */
-static void tcp_output_segment(struct tcp_cb *tcb, uint32_t seq, uint32_t len, bool probe)
+ * the retransmission timer.  false when IPv4 refused it as too big and the
+ * MSS went down (tcp_xmit): nothing was sent, the caller cuts again. */
+static bool tcp_output_segment(struct tcp_cb *tcb, uint32_t seq, uint32_t len, bool probe)
 {
+    bool fin_sent = tcb->fin_sent;
+    uint32_t fin_seq = tcb->fin_seq;
     uint32_t end = tcp_data_end(tcb);
     bool rexmit = seq_lt(seq, tcb->snd_max);
     uint8_t flags = TCP_ACK;
@@ -308,15 +351,24 @@ static void tcp_output_segment(struct tcp_cb *tcb, uint32_t seq, uint32_t len, b
             seg_end++;
         }
     }
+    if (tcp_xmit(tcb, seq, flags, len, probe ? NOTE_PROBE : rexmit ? NOTE_REXMIT : NULL) ==
+        -EMSGSIZE) {
+        tcb->fin_sent = fin_sent;
+        tcb->fin_seq = fin_seq;
+        return false;
+    }
     if (rexmit && !probe)
         tcp_count_rexmit(tcb);
     if (probe)
         tcb->rtt_timing = false;
-    tcp_xmit(tcb, seq, flags, len, probe ? NOTE_PROBE : rexmit ? NOTE_REXMIT : NULL);
     tcp_sent(tcb, seq, seg_end, probe);
+    return true;
 }
 
-/* One data segment at SND.NXT; false when the rules say wait. */
+/* One data segment at SND.NXT; false when the rules say wait.  A segment
+ * refused as too big counts as progress: the MSS went down, and the next
+ * round cuts it smaller (tcp_xmit returns -EMSGSIZE only then, so this
+ * ends). */
 static bool tcp_output_data(struct tcp_cb *tcb)
 {
     uint32_t unsent = tcp_data_end(tcb) - tcb->snd_nxt;
@@ -541,7 +593,7 @@ void tcp_send_rst_reply(struct glass_stack *stack, const struct tcp_seg *seg)
           get_be16((const uint8_t *)&s.dport), tcp_flags_str(s.flags, fl, sizeof fl), s.seq,
           s.ack);
     STAT_INC(stack, tcp, rst_sent);
-    tcp_emit(stack, &s);
+    tcp_emit(stack, &s, true);
 }
 
 /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>.  Like Linux, glass adds
@@ -580,21 +632,57 @@ void tcp_retransmit(struct tcp_cb *tcb)
         return;
     uint32_t seq = tcb->snd_una;
     uint32_t outstanding = tcb->snd_max - seq;
-    uint32_t len = GLASS_MIN(tcp_smss(tcb), (uint32_t)tcb->sndbuf.len);
-    len = GLASS_MIN(len, outstanding);
-    uint8_t flags = TCP_ACK;
-    uint32_t end = seq + len;
-    if (tcb->fin_sent && end == tcb->fin_seq) {
-        flags |= TCP_FIN;
-        end++;
-    }
-    if (len == 0 && !(flags & TCP_FIN))
-        return;
-    if (len && seq + len == tcp_data_end(tcb))
-        flags |= TCP_PSH;
+    uint32_t len, end;
+    /* Cut again, smaller, while IPv4 refuses the segment as over the path
+     * MTU and the MSS goes down (tcp_xmit; bounded: it only shrinks). */
+    do {
+        len = GLASS_MIN(tcp_smss(tcb), (uint32_t)tcb->sndbuf.len);
+        len = GLASS_MIN(len, outstanding);
+        uint8_t flags = TCP_ACK;
+        end = seq + len;
+        if (tcb->fin_sent && end == tcb->fin_seq) {
+            flags |= TCP_FIN;
+            end++;
+        }
+        if (len == 0 && !(flags & TCP_FIN))
+            return;
+        if (len && seq + len == tcp_data_end(tcb))
+            flags |= TCP_PSH;
+        if (tcp_xmit(tcb, seq, flags, len, NOTE_REXMIT) != -EMSGSIZE)
+            break;
+    } while (true);
     tcp_count_rexmit(tcb);
-    tcp_xmit(tcb, seq, flags, len, NOTE_REXMIT);
     tcp_sent(tcb, seq, end, false);
+}
+
+/* RFC 1191 6.3: fragmentation needed quoting the segment at seq
+ * (quoted_len bytes of IPv4 datagram), after the path MTU cache was
+ * lowered.  The MSS follows; if it went down and the quoted segment no
+ * longer fits, it was dropped on the way, and so was everything sent after
+ * it at the old size: send it all again now, cut to the new size, rather
+ * than wait for the retransmission timer.  Like Linux's
+ * tcp_simple_retransmit this is not congestion: cwnd and ssthresh stay. */
+void tcp_mtu_reduced(struct tcp_cb *tcb, uint32_t seq, unsigned quoted_len)
+{
+    uint16_t old = tcb->snd_mss;
+    tcp_mss_update(tcb);
+    TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   path MTU to %s went down: mss %u -> %u",
+          ip4s(tcb->faddr).s, old, tcb->snd_mss);
+    if (tcb->snd_mss >= old)
+        return;
+    STAT_INC(tcb->stack, tcp, mss_lowered);
+    if (!tcp_synchronized(tcb) || tcp_fin_acked(tcb))
+        return;
+    if (quoted_len <= ipv4_max_payload(tcb->stack, tcb->faddr) + IPV4_HLEN)
+        return; /* it fitted: not what was dropped */
+    if (seq_lt(seq, tcb->snd_una) || !seq_lt(seq, tcb->snd_nxt))
+        return; /* acknowledged since, or already being sent again */
+    STAT_INC(tcb->stack, tcp, pmtu_retransmits);
+    TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   resending from seq=%u at mss %u (RFC 1191 6.3)",
+          seq - tcb->iss, tcb->snd_mss);
+    tcb->snd_nxt = seq;
+    tcb->rtt_timing = false;
+    tcp_output(tcb);
 }
 
 void tcp_send_window_probe(struct tcp_cb *tcb)
@@ -677,6 +765,7 @@ void tcp_rcv_consumed(struct tcp_cb *tcb)
  * 64 bytes of data (Linux's floor: a tiny MSS is an attack). */
 void tcp_mss_update(struct tcp_cb *tcb)
 {
+    tcb->pmtu_gen = pmtu_generation(tcb->stack);
     uint32_t mss = tcb->peer_mss ? tcb->peer_mss : TCP_DEFAULT_MSS;
     size_t route = ipv4_max_payload(tcb->stack, tcb->faddr);
     if (route > TCP_HLEN)
