@@ -137,4 +137,16 @@ expect_ge "router ipv4.fwd_ttl_exceeded" "$(counter ipv4.fwd_ttl_exceeded)" 2
 expect_ge "router ipv4.fwd_no_route" "$(counter ipv4.fwd_no_route)" 1
 expect_ge "router ipv4.fwd_frag_needed" "$(counter ipv4.fwd_frag_needed)" 1
 expect_ge "router ipv4.fwd_fragmented" "$(counter ipv4.fwd_fragmented)" 2
+
+# ---- a capture file per interface: each datagram once per link it crossed -------
+grep -qF "capture tapA -> $OUT/router.pcap, tapB -> $OUT/router.tapB.pcap" "$OUT/router.err" ||
+    fail "glass-router did not name its two capture files"
+# hostA's echo requests to hostB: TTL 64 (and the -t 1 ones) as they came
+# in on tapA, 63 as they left on tapB, and never the other way round.
+echo_ttls() {
+    tshark -n -r "$1" -Y 'icmp.type == 8 && ip.src == 10.0.1.2 && ip.dst == 10.0.2.2' \
+        -T fields -E occurrence=f -e ip.ttl 2>/dev/null | sort -un | tr '\n' ' '
+}
+expect_eq "echo request TTLs on tapA (router.pcap)" "$(echo_ttls "$OUT/router.pcap")" "1 64 "
+expect_eq "echo request TTLs on tapB (router.tapB.pcap)" "$(echo_ttls "$OUT/router.tapB.pcap")" "63 "
 net_done
