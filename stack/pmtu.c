@@ -73,7 +73,10 @@ unsigned pmtu_get(struct glass_stack *stack, uint32_t dst)
 
 unsigned pmtu_generation(struct glass_stack *stack)
 {
-    return stack->pmtu ? stack->pmtu->generation : 0;
+    if (!stack->pmtu)
+        return 0;
+    pmtu_find(stack, 0); /* drops what has aged out: the answer moves then too */
+    return stack->pmtu->generation;
 }
 
 unsigned pmtu_plateau_below(unsigned len)

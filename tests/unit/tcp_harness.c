@@ -98,6 +98,7 @@ static void parse_tcp_frame(const uint8_t *f, size_t n, struct tseg *s)
     s->src = get_addr(ip + 12);
     s->dst = get_addr(ip + 16);
     s->ttl = ip[8];
+    s->ip_frag = get_be16(ip + 6);
     s->sport = get_be16(t + TCP_OFF_SPORT);
     s->dport = get_be16(t + TCP_OFF_DPORT);
     s->seq = get_be32(t + TCP_OFF_SEQ);

@@ -51,6 +51,7 @@ struct tseg {
     uint16_t mss;               /* MSS option, when has_mss */
     bool has_mss;
     uint8_t ttl;
+    uint16_t ip_frag;           /* IPv4 flags and fragment offset (IPV4_FLAG_DF...) */
     uint8_t data[65536];
     size_t dlen;
 };
