@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# TCP path MTU discovery (RFC 1191) end to end, the Linux kernel as router
+# and as client.  The lab (as test-traceroute.sh): glass-httpd (10.0.0.2)
+# on tap0 (MTU 1500) -- the test namespace (10.0.0.1, forwarding) -- a
+# veth whose router end has MTU 1400 -- "$NS-far" (10.0.9.2).  The far end
+# of the veth keeps MTU 1500, so curl there offers MSS 1460 and only the
+# router knows the path is narrower (a tunnel in the middle, in effect).
+#   - curl in $NS-far fetches 2 MB from glass-httpd: sha256 matches;
+#   - glass sent every TCP segment with DF (its own capture) and not one
+#     IPv4 fragment reached the far veth; no frame there exceeds 1400 bytes
+#     of IPv4 and no TCP segment carries more than 1360 bytes;
+#   - the router's fragmentation needed (mtu = 1400) lowered the path MTU
+#     and the MSS (ipv4.pmtu_lowered, tcp.mss_lowered), and the lost
+#     segments went again at once (tcp.pmtu_retransmits) -- RFC 1191 6.3.
+set -euo pipefail
+# shellcheck source=tests/net/http.sh
+. "$(dirname "${BASH_SOURCE[0]}")/http.sh"
+
+FAR_ADDR=10.0.9.2
+CAP_PID=
+
+http_setup pmtu
+command -v dumpcap >/dev/null || { echo "SKIP: dumpcap missing (apt-get install tshark)"; exit 77; }
+FAR_NS=$NS-far
+
+# The capture and the second namespace go by pid and by name, however the
+# test ends; then http.sh's and lib.sh's cleanups.
+pmtu_cleanup() {
+    local rc=$?
+    if [ -n "$CAP_PID" ] && kill -0 "$CAP_PID" 2>/dev/null; then
+        kill -KILL "$CAP_PID" 2>/dev/null || true
+        wait "$CAP_PID" 2>/dev/null || true
+    fi
+    ip netns del "$FAR_NS" 2>/dev/null || true
+    httpd_kill
+    rm -rf "$SCRATCH"
+    # errexit still holds in a trap: without set +e, a failed test's
+    # status would end this function before net_cleanup deletes $NS.
+    set +e
+    (exit "$rc")
+    net_cleanup
+}
+trap pmtu_cleanup EXIT
+
+ip netns add "$FAR_NS"
+ip -n "$NS" link add pmv0 type veth peer name pmv1 netns "$FAR_NS"
+ip -n "$NS" addr add 10.0.9.1/24 dev pmv0
+ip -n "$NS" link set pmv0 mtu 1400 up
+ip -n "$FAR_NS" addr add "$FAR_ADDR/24" dev pmv1
+ip -n "$FAR_NS" link set pmv1 mtu 1500 up
+ip -n "$FAR_NS" link set lo up
+ip -n "$FAR_NS" route add default via 10.0.9.1
+in_ns sysctl -q -w net.ipv4.ip_forward=1
+note "lab: $NS forwards to $FAR_NS ($FAR_ADDR) over a veth of MTU 1400 (1500 at the far end)"
+
+W=$SCRATCH/www
+mkdir -p "$W"
+random_file "$W/big.bin" 2
+httpd_start --root "$W" --pcap "$OUT/httpd.pcap"
+httpd_wait_ready
+
+# The far veth, as curl's host sees it.
+ip netns exec "$FAR_NS" dumpcap -q -i pmv1 -f "tcp or icmp" -w "$OUT/far.pcapng" \
+    >"$OUT/dumpcap.log" 2>&1 &
+CAP_PID=$!
+for _ in $(seq 1 50); do
+    grep -q "Capturing on" "$OUT/dumpcap.log" 2>/dev/null && break
+    kill -0 "$CAP_PID" 2>/dev/null || { cat "$OUT/dumpcap.log"; fatal "dumpcap exited"; }
+    sleep 0.1
+done
+
+start=$SECONDS
+code=$(ip netns exec "$FAR_NS" curl -s --max-time 60 -o "$SCRATCH/big.body" -w '%{http_code}' \
+    "http://$GLASS_STACK_ADDR/big.bin" || true)
+note "\$ curl http://$GLASS_STACK_ADDR/big.bin (from $FAR_ADDR)  -> $code after $((SECONDS - start)) s"
+expect_eq "GET /big.bin through the narrow link: status" "$code" 200
+expect_eq "GET /big.bin sha256" "$(sha "$SCRATCH/big.body")" "$(sha "$W/big.bin")"
+
+sleep 0.5
+kill -INT "$CAP_PID" 2>/dev/null || true
+for _ in $(seq 1 50); do
+    kill -0 "$CAP_PID" 2>/dev/null || break
+    sleep 0.1
+done
+kill -KILL "$CAP_PID" 2>/dev/null || true
+wait "$CAP_PID" 2>/dev/null || true
+CAP_PID=
+httpd_stop
+
+# RFC 1191 3: DF on every segment glass sent (its own capture, tap0).
+from_glass="ip.src == $GLASS_STACK_ADDR && tcp && !icmp"
+expect_ge "glass sent TCP segments" "$(tshark_count "$OUT/httpd.pcap" "$from_glass")" 1000
+expect_eq "...each with DF" "$(tshark_count "$OUT/httpd.pcap" "$from_glass && ip.flags.df == 0")" 0
+expect_ge "the router said: fragmentation needed, mtu = 1400" \
+    "$(tshark_count "$OUT/httpd.pcap" "icmp.type == 3 && icmp.code == 4 && icmp.mtu == 1400")" 1
+
+# On the far veth: the data arrived in segments that fit, never fragmented.
+far_data="ip.src == $GLASS_STACK_ADDR && tcp.len > 0"
+expect_ge "data segments seen on the far veth" "$(tshark_count "$OUT/far.pcapng" "$far_data")" 1000
+expect_eq "no IPv4 fragment on the far veth" \
+    "$(tshark_count "$OUT/far.pcapng" "ip.flags.mf == 1 || ip.frag_offset > 0")" 0
+expect_eq "no frame carries over 1400 bytes of IPv4" \
+    "$(tshark_count "$OUT/far.pcapng" "ip.len > 1400")" 0
+expect_eq "no TCP segment carries over 1360 bytes" \
+    "$(tshark_count "$OUT/far.pcapng" "$far_data && tcp.len > 1360")" 0
+expect_ge "full-sized segments are 1360 bytes" \
+    "$(tshark_count "$OUT/far.pcapng" "$far_data && tcp.len == 1360")" 1000
+
+# RFC 1191 6.3: what glass-httpd counted.
+note "counters: ipv4.pmtu_lowered=$(httpd_counter ipv4.pmtu_lowered)" \
+    "tcp.mss_lowered=$(httpd_counter tcp.mss_lowered)" \
+    "tcp.pmtu_retransmits=$(httpd_counter tcp.pmtu_retransmits)" \
+    "tcp.retransmits=$(httpd_counter tcp.retransmits)" \
+    "tcp.rto_expired=$(httpd_counter tcp.rto_expired)"
+expect_eq "the path MTU went down once (ipv4.pmtu_lowered)" "$(httpd_counter ipv4.pmtu_lowered)" 1
+expect_ge "the MSS followed (tcp.mss_lowered)" "$(httpd_counter tcp.mss_lowered)" 1
+expect_ge "the lost segments went again at once (tcp.pmtu_retransmits)" \
+    "$(httpd_counter tcp.pmtu_retransmits)" 1
+net_done
