@@ -39,7 +39,9 @@ http_setup() {
     command -v curl >/dev/null || { echo "SKIP: curl missing (apt-get install curl)"; exit 77; }
     SCRATCH=$(mktemp -d "/tmp/glass-http-$1.XXXXXX")
     # net_cleanup reads the exit status from $?: hand it on.
-    trap 'rc=$?; httpd_kill; rm -rf "$SCRATCH"; (exit $rc); net_cleanup' EXIT
+    # set +e: errexit still holds in a trap, and (exit $rc) must not end it
+    # before net_cleanup deletes the namespace.
+    trap 'rc=$?; set +e; httpd_kill; rm -rf "$SCRATCH"; (exit $rc); net_cleanup' EXIT
 }
 
 # random_file PATH MB: MB MiB of random bytes.

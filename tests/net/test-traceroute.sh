@@ -25,7 +25,10 @@ FAR_NS=$NS-far
 # The second namespace goes with the first, by name, however the test ends.
 tr_cleanup() {
     local rc=$?
-    ip netns del "$FAR_NS" 2>/dev/null || true
+    # errexit still holds in a trap: without set +e a failed test's status
+    # would end this function before net_cleanup deletes $NS.
+    set +e
+    ip netns del "$FAR_NS" 2>/dev/null
     (exit "$rc")
     net_cleanup
 }
