@@ -90,6 +90,23 @@ net_cleanup() {
     exit "$rc"
 }
 
+# far_net_up FAR_NS FAR_ADDR NEAR_MTU FAR_MTU: a second namespace FAR_NS,
+# FAR_ADDR/24 on 10.0.9.0/24, behind the test's namespace, which forwards
+# between tap0 and the veth farv0 (10.0.9.1, MTU NEAR_MTU; FAR_MTU on the
+# far end, farv1).  The caller deletes FAR_NS by name in its EXIT trap.
+far_net_up() {
+    local far=$1 addr=$2 near_mtu=$3 far_mtu=$4
+    ip netns add "$far"
+    ip -n "$NS" link add farv0 type veth peer name farv1 netns "$far"
+    ip -n "$NS" addr add 10.0.9.1/24 dev farv0
+    ip -n "$NS" link set farv0 mtu "$near_mtu" up
+    ip -n "$far" addr add "$addr/24" dev farv1
+    ip -n "$far" link set farv1 mtu "$far_mtu" up
+    ip -n "$far" link set lo up
+    ip -n "$far" route add default via 10.0.9.1
+    in_ns sysctl -q -w net.ipv4.ip_forward=1
+}
+
 # glassd_start [ARGS...]: glassd on tap0 with a capture; stdout and
 # stderr (trace, counters) go to files in $OUT.
 # shellcheck disable=SC2120 # the arguments are optional

@@ -42,15 +42,7 @@ pmtu_cleanup() {
 }
 trap pmtu_cleanup EXIT
 
-ip netns add "$FAR_NS"
-ip -n "$NS" link add pmv0 type veth peer name pmv1 netns "$FAR_NS"
-ip -n "$NS" addr add 10.0.9.1/24 dev pmv0
-ip -n "$NS" link set pmv0 mtu 1400 up
-ip -n "$FAR_NS" addr add "$FAR_ADDR/24" dev pmv1
-ip -n "$FAR_NS" link set pmv1 mtu 1500 up
-ip -n "$FAR_NS" link set lo up
-ip -n "$FAR_NS" route add default via 10.0.9.1
-in_ns sysctl -q -w net.ipv4.ip_forward=1
+far_net_up "$FAR_NS" "$FAR_ADDR" 1400 1500
 note "lab: $NS forwards to $FAR_NS ($FAR_ADDR) over a veth of MTU 1400 (1500 at the far end)"
 
 W=$SCRATCH/www
@@ -60,7 +52,7 @@ httpd_start --root "$W" --pcap "$OUT/httpd.pcap"
 httpd_wait_ready
 
 # The far veth, as curl's host sees it.
-ip netns exec "$FAR_NS" dumpcap -q -i pmv1 -f "tcp or icmp" -w "$OUT/far.pcapng" \
+ip netns exec "$FAR_NS" dumpcap -q -i farv1 -f "tcp or icmp" -w "$OUT/far.pcapng" \
     >"$OUT/dumpcap.log" 2>&1 &
 CAP_PID=$!
 for _ in $(seq 1 50); do

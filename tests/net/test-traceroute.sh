@@ -34,15 +34,7 @@ tr_cleanup() {
 }
 trap tr_cleanup EXIT
 
-ip netns add "$FAR_NS"
-ip -n "$NS" link add trv0 type veth peer name trv1 netns "$FAR_NS"
-ip -n "$NS" addr add 10.0.9.1/24 dev trv0
-ip -n "$NS" link set trv0 mtu 1400 up
-ip -n "$FAR_NS" addr add "$FAR_ADDR/24" dev trv1
-ip -n "$FAR_NS" link set trv1 mtu 1400 up
-ip -n "$FAR_NS" link set lo up
-ip -n "$FAR_NS" route add default via 10.0.9.1
-in_ns sysctl -q -w net.ipv4.ip_forward=1
+far_net_up "$FAR_NS" "$FAR_ADDR" 1400 1400
 # Linux rate-limits ICMP errors per peer (6 at once, then 1/s): this test
 # asks for more than that within seconds.
 in_ns sysctl -q -w net.ipv4.icmp_ratelimit=0
