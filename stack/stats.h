@@ -144,6 +144,7 @@
     X(tcp, syn_queue_full)     /* SYNs dropped: listener's SYN queue full */                       \
     X(tcp, accept_queue_full)  /* handshakes not completed: accept queue full */                   \
     X(tcp, time_wait_reused)   /* TIME-WAIT pair taken over by a new SYN (RFC 9293 3.6.1) */       \
+    X(tcp, time_wait_recycled) /* TIME-WAIT ended early: max_tcbs reached (Linux tw overflow) */  \
     X(tcp, conn_reset)         /* connections ended by a RST we received */                        \
     X(tcp, conn_aborted)       /* connections we ended with a RST (abort, unread data) */          \
     X(tcp, conn_timeout)       /* connections given up: ETIMEDOUT */                               \

@@ -140,9 +140,33 @@ const char *tcp_state_name(enum tcp_state s)
 
 /* ---- control blocks ---------------------------------------------------------- */
 
+/* The TIME-WAIT block whose 2*MSL ends soonest, or NULL. */
+static struct tcp_cb *tcp_oldest_time_wait(struct tcp_stack *ts)
+{
+    struct tcp_cb *old = NULL;
+    for (struct tcp_cb *t = ts->tcbs; t; t = t->next)
+        if (t->state == TCP_TIME_WAIT && !t->sk &&
+            (!old || t->time_wait.expires < old->time_wait.expires))
+            old = t;
+    return old;
+}
+
 struct tcp_cb *tcp_tcb_new(struct glass_stack *stack)
 {
     struct tcp_stack *ts = stack->tcp;
+    struct tcp_cb *tw;
+    if (ts->ntcbs >= ts->cfg.max_tcbs && (tw = tcp_oldest_time_wait(ts))) {
+        /* All blocks in use, some only guarding a closed pair: end the
+         * oldest TIME-WAIT early rather than refuse a new connection, as
+         * Linux does when tcp_max_tw_buckets overflows.  RFC 9293 3.6.1
+         * keeps TIME-WAIT so old duplicates die out; a busy server that
+         * closes first would otherwise take only max_tcbs connections
+         * per 2*MSL. */
+        STAT_INC(stack, tcp, time_wait_recycled);
+        TRACE(stack, GLASS_TRACE_TCP, "tcp   max_tcbs %u reached: TIME_WAIT ended early",
+              ts->cfg.max_tcbs);
+        tcp_done(tw, 0);
+    }
     if (ts->ntcbs >= ts->cfg.max_tcbs) {
         STAT_INC(stack, tcp, tcb_limit);
         TRACE(stack, GLASS_TRACE_TCP, "tcp   no control block: max_tcbs %u reached",

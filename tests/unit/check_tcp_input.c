@@ -1390,6 +1390,41 @@ START_TEST(tcp_max_tcbs_enforced)
 }
 END_TEST
 
+/* At the control block limit a new connection takes the place of the
+ * oldest TIME-WAIT (Linux: tcp_max_tw_buckets), instead of being refused:
+ * a server that closes first would otherwise serve max_tcbs connections
+ * per 2*MSL. */
+START_TEST(rfc9293_3_6_1_time_wait_recycled_at_tcb_limit)
+{
+    struct tcp_cb *t = established_active(7000);
+    locked_fin(t, TCP_FIN_WAIT_1);
+    tcp_h_send(&c, c.snd_nxt, 7002, TCP_ACK | TCP_FIN, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_TIME_WAIT);
+    tcp_h_listen_tcb(&h, 80, 8);
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(h.stack, &cfg);
+    cfg.max_tcbs = 2;           /* the TIME-WAIT block and the listener */
+    ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
+    harness_tx_clear(&h);
+    struct tcp_h_conn c2 = c;
+    c2.pport = 5001;
+    tcp_h_send(&c2, 1000, 0, TCP_SYN, NULL, 0);
+    struct tcp_cb *child = tcp_h_find(&h, 80, 5001);
+    ck_assert_ptr_nonnull(child);
+    ck_assert_int_eq(child->state, TCP_SYN_RECEIVED);
+    /* TIME-WAIT gave way: only the listener matches the old pair now */
+    ck_assert_int_eq(tcp_h_find(&h, 80, 5000)->state, TCP_LISTEN);
+    ck_assert_uint_eq(counter(&h, "tcp.time_wait_recycled"), 1);
+    ck_assert_uint_eq(counter(&h, "tcp.tcb_limit"), 0);
+    /* with no TIME-WAIT left to end, the limit refuses */
+    struct tcp_h_conn c3 = c;
+    c3.pport = 5002;
+    tcp_h_send(&c3, 2000, 0, TCP_SYN, NULL, 0);
+    ck_assert_int_eq(tcp_h_find(&h, 80, 5002)->state, TCP_LISTEN);
+    ck_assert_uint_eq(counter(&h, "tcp.tcb_limit"), 1);
+}
+END_TEST
+
 START_TEST(tcp_state_names)
 {
     ck_assert_str_eq(tcp_state_name(TCP_SYN_RECEIVED), "SYN_RCVD");
@@ -1501,6 +1536,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc6528_isn_keyed_per_tuple_and_clocked);
     tcase_add_test(tc, tcp_config_defaults_and_validation);
     tcase_add_test(tc, tcp_max_tcbs_enforced);
+    tcase_add_test(tc, rfc9293_3_6_1_time_wait_recycled_at_tcb_limit);
     tcase_add_test(tc, tcp_state_names);
     tcase_add_test(tc, tcp_listen_close_resets_children);
     suite_add_tcase(s, tc);
