@@ -4,7 +4,8 @@
  *   u16 length (big-endian), u8 time advance, u8 flags, `length` frame bytes
  * Time advance t: t < 128 -> t ms, else (t - 127) * 250 ms (up to ~32 s).
  * Flag bit 0: fix the IPv4 header and TCP/UDP/ICMP checksums first, so
- * mutations reach the code behind checksum verification.  After the last
+ * mutations reach the code behind checksum verification.  Bits 1-4,
+ * after the frame: what the applications do (fuzz_sockets).  After the last
  * record, 120 virtual seconds of timers run; every frame emitted is checked
  * and all memory must come back (fuzz_stack.h). */
 #include <stdint.h>
@@ -31,6 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((flags & 1) && len >= 14 + 20 && frame[12] == 0x08 && frame[13] == 0x00)
             fuzz_fix_ipv4(frame + 14, len - 14);
         fuzz_input_frame(frame, len);
+        if (flags >> 1)
+            fuzz_sockets(flags >> 1);
         data += len;
         size -= len;
     }

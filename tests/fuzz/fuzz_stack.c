@@ -21,7 +21,7 @@ const uint8_t fuzz_peer_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 static struct glass_clock *clk;
 static struct glass_stack *stk;
 static struct glass_netif *nif;
-static int fds[4];
+static int fds[8];
 static int nfds;
 /* Sequence numbers of the SYNs the stack sends during set-up. */
 static uint32_t syn_seq_to_9000, synack_seq_to_40000;
@@ -225,6 +225,36 @@ static void peer_tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
     fuzz_input_l4(6, t, sizeof t, true);
 }
 
+void fuzz_sockets(unsigned ops)
+{
+    static uint8_t buf[4096];
+    /* fds: 0 UDP, 1 listener, 2 accepted, 3 connected, then accepted ones */
+    if (ops & 1) {
+        for (int i = 0; i < nfds; i++)
+            if (i != 1)
+                while (glass_recv(fds[i], buf, sizeof buf, MSG_DONTWAIT) > 0)
+                    ;
+        int a = glass_accept(fds[1], NULL, NULL);
+        if (a >= 0 && nfds < (int)(sizeof fds / sizeof fds[0]))
+            fds[nfds++] = a;
+        else if (a >= 0)
+            glass_close(a);
+    }
+    for (int i = 2; i < 4 && i < nfds; i++) {
+        if (fds[i] < 0)
+            continue;
+        if (ops & 2)
+            glass_send(fds[i], buf, 1000, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (ops & 4)
+            glass_shutdown(fds[i], SHUT_WR);
+        if (ops & 8) {
+            glass_close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+    glass_stack_poll(stk, 0);
+}
+
 void fuzz_stack_begin(void)
 {
     clk = glass_clock_new_virtual(GLASS_USEC_PER_SEC);
@@ -290,7 +320,8 @@ void fuzz_stack_end(void)
 {
     fuzz_advance(120 * GLASS_USEC_PER_SEC);
     for (int i = 0; i < nfds; i++)
-        glass_close(fds[i]);
+        if (fds[i] >= 0)
+            glass_close(fds[i]);
     fuzz_advance(GLASS_USEC_PER_SEC);
     if (glass_stack_free(stk) != 0) {
         fprintf(stderr, "fuzz: glass_stack_free reports memory not returned\n");

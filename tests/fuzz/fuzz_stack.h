@@ -35,6 +35,10 @@ void fuzz_input_l3(uint16_t ethertype, const uint8_t *l3, size_t len);
  * header checksum; with fix_l4, set the UDP length and fix the UDP, TCP or
  * ICMP checksum too so the fuzzer reaches the code behind it. */
 void fuzz_input_l4(uint8_t proto, const uint8_t *l4, size_t len, bool fix_l4);
+/* What the applications do between frames (bits of `ops`): 1 read and
+ * accept whatever is there, 2 send 1000 bytes on both TCP connections,
+ * 4 shut them down for writing (FIN), 8 close them. */
+void fuzz_sockets(unsigned ops);
 /* Fix the checksums of an IPv4 packet in place (header, and when it is
  * not a fragment the TCP/UDP/ICMP checksum over what the lengths say). */
 void fuzz_fix_ipv4(uint8_t *ip, size_t len);

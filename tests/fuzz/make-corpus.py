@@ -130,7 +130,9 @@ def main():
     # fuzz_frames records: u16 length, u8 time advance, u8 flags, frame
     rec = lambda f, dt=0, fl=0: struct.pack("!HBB", len(f), dt, fl) + f
     write("frames", {
-        "http_request": rec(frames["tcp_data"]) + rec(frames["tcp_fin"], 10),
+        # flags: bit 0 fix checksums; 2 read, 4 send, 8 shut down, 16 close
+        "http_request": rec(frames["tcp_data"], 0, 2) + rec(frames["tcp_fin"], 10, 2 | 4),
+        "talk_and_close": rec(frames["tcp_data"], 0, 2 | 4) + rec(frames["tcp_rst"], 130, 8 | 16),
         "new_conn": rec(frames["tcp_syn"]) + rec(eth(0x0800, ipv4(6, tcp(40001, 80, 7001, 0, ACK))), 5, 1),
         "ping_then_wait": rec(frames["icmp_echo"]) + rec(frames["arp_request"], 200),
         "fragments": rec(frames["ipv4_frag2"]) + rec(frames["ipv4_frag1"], 1),
