@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_fix_ipv4(ip, len);
             } else if ((size_t)(ip[0] & 15) * 4 >= 20 && (size_t)(ip[0] & 15) * 4 <= len) {
                 size_t hlen = (size_t)(ip[0] & 15) * 4;
-                uint8_t save[65536 - 20];
+                static uint8_t save[65536];
                 size_t rest = len - hlen;
                 memcpy(save, ip + hlen, rest);
                 fuzz_fix_ipv4(ip, len);
