@@ -17,11 +17,12 @@ GLASS_TAP=tap0
 # Debian packages the build, the tests and the demo use.  libc6-dev is
 # listed because gcc only recommends it (we install without recommends).
 # gdb runs tests/net/test-gdb.sh; man-db renders the man pages (man -l);
-# traceroute runs in tests/net/test-router.sh.
+# traceroute runs in tests/net/test-router.sh; clang builds the libFuzzer
+# harnesses (scripts/fuzz).
 GLASS_PACKAGES=(
     autoconf automake libtool pkg-config make gcc libc6-dev check libpcap-dev
     iproute2 iputils-ping arping tshark python3 procps dnsmasq-base socat curl
-    gdb man-db traceroute
+    gdb man-db traceroute clang
 )
 
 glass_prog=${0##*/}
