@@ -10,31 +10,25 @@
 #include "ipv4.h"
 #include "stack.h"
 
+static uint16_t tcp_sum_addrs(uint32_t src, uint32_t dst, const uint8_t *t, size_t tlen)
+{
+    uint32_t sum = csum_pseudo_ipv4(src, dst, IPPROTO_TCP_, (uint16_t)tlen);
+    return csum_finish(csum_add(sum, t, tlen));
+}
+
 static uint16_t tcp_sum(const uint8_t *ip, const uint8_t *t, size_t tlen)
 {
-    uint32_t sum = csum_pseudo_ipv4(get_addr(ip + 12), get_addr(ip + 16), IPPROTO_TCP_,
-                                    (uint16_t)tlen);
-    return csum_finish(csum_add(sum, t, tlen));
+    return tcp_sum_addrs(get_addr(ip + 12), get_addr(ip + 16), t, tlen);
 }
 
 size_t build_tcp_frame(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                        uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, const void *opts,
                        size_t optlen, const void *data, size_t dlen)
 {
+    static uint8_t t[PKB_MAX_DATA];
     ck_assert_msg(optlen % 4 == 0 && optlen <= 40, "bad optlen %zu", optlen);
     size_t thlen = TCP_HLEN + optlen, tlen = thlen + dlen;
-    size_t n = build_eth(buf, H_OUR_MAC, H_PEER_MAC, ETH_P_IP);
-    uint8_t *ip = buf + n;
-    memset(ip, 0, IPV4_HLEN);
-    ip[0] = 0x45;
-    put_be16(ip + 2, (uint16_t)(IPV4_HLEN + tlen));
-    put_be16(ip + 4, 1);
-    ip[8] = 64;
-    ip[9] = IPPROTO_TCP_;
-    put_addr(ip + 12, src);
-    put_addr(ip + 16, dst);
-    put_be16(ip + 10, inet_checksum(ip, IPV4_HLEN));
-    uint8_t *t = ip + IPV4_HLEN;
+    ck_assert_uint_le(tlen, sizeof t);
     memset(t, 0, TCP_HLEN);
     put_be16(t + TCP_OFF_SPORT, sport);
     put_be16(t + TCP_OFF_DPORT, dport);
@@ -47,8 +41,8 @@ size_t build_tcp_frame(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport,
         memcpy(t + TCP_HLEN, opts, optlen);
     if (dlen)
         memcpy(t + thlen, data, dlen);
-    put_be16(t + TCP_OFF_CSUM, tcp_sum(ip, t, tlen));
-    return n + IPV4_HLEN + tlen;
+    put_be16(t + TCP_OFF_CSUM, tcp_sum_addrs(src, dst, t, tlen));
+    return build_ipv4_frame(buf, src, dst, IPPROTO_TCP_, t, tlen);
 }
 
 void tcp_frame_fix_checksum(uint8_t *frame, size_t len)
