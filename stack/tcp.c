@@ -259,9 +259,11 @@ out:
     child->parent = NULL;
 }
 
-/* A listener going away takes the children nobody has accepted with it
- * (they have no socket, so no one else would free them). */
-static void tcp_free_children(struct tcp_cb *parent)
+/* Empty both queues of a listener, freeing each child: quietly (the
+ * listener's block is being freed) or, on CLOSE of a listener, with a RST
+ * as Linux does (RFC 9293 3.10.4).  The children have no socket, so no
+ * one else would free them. */
+static void tcp_listen_drop_children(struct tcp_cb *parent, bool reset)
 {
     struct tcp_cb *lists[2] = {parent->syn_q, parent->acc_head};
     parent->syn_q = parent->acc_head = parent->acc_tail = NULL;
@@ -272,7 +274,13 @@ static void tcp_free_children(struct tcp_cb *parent)
             struct tcp_cb *next = c->qnext;
             c->parent = NULL;
             c->qnext = NULL;
-            tcp_tcb_free(c);
+            if (reset) {
+                tcp_send_rst(c);
+                STAT_INC(c->stack, tcp, conn_aborted);
+                tcp_done(c, ECONNRESET);
+            } else {
+                tcp_tcb_free(c);
+            }
             c = next;
         }
     }
@@ -284,7 +292,7 @@ void tcp_tcb_free(struct tcp_cb *tcb)
     tcp_timers_cancel(tcb);
     tcp_tcb_unlink(tcb);
     tcp_listen_unqueue(tcb);
-    tcp_free_children(tcb);
+    tcp_listen_drop_children(tcb, false);
     tcp_reass_purge(tcb);
     tcp_buf_free(stack, &tcb->sndbuf);
     tcp_buf_free(stack, &tcb->rcvbuf);
@@ -521,23 +529,7 @@ struct tcp_cb *tcp_listen_take(struct tcp_cb *parent)
 
 void tcp_listen_close(struct tcp_cb *parent)
 {
-    struct tcp_cb *lists[2] = {parent->syn_q, parent->acc_head};
-    parent->syn_q = parent->acc_head = parent->acc_tail = NULL;
-    parent->syn_q_len = parent->acc_q_len = 0;
-    for (int i = 0; i < 2; i++) {
-        struct tcp_cb *c = lists[i];
-        while (c) {
-            struct tcp_cb *next = c->qnext;
-            c->parent = NULL;
-            c->qnext = NULL;
-            /* RFC 9293 3.10.4: CLOSE of a listener; the half-open and
-             * unaccepted connections are reset, as Linux does. */
-            tcp_send_rst(c);
-            STAT_INC(c->stack, tcp, conn_aborted);
-            tcp_done(c, ECONNRESET);
-            c = next;
-        }
-    }
+    tcp_listen_drop_children(parent, true);
 }
 
 /* Does any connection still owe the peer data or a FIN (glass_stack_drain)?
