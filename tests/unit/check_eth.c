@@ -17,8 +17,8 @@ START_TEST(test_short_frame_dropped_and_counted)
     uint8_t f[13] = {0};
     memcpy(f, H_OUR_MAC, 6);
     harness_inject(&h, f, sizeof f);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_short"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.rx"), 0);
+    ck_assert_uint_eq(counter(&h, "eth.drop_short"), 1);
+    ck_assert_uint_eq(counter(&h, "eth.rx"), 0);
     ck_assert_uint_eq(h.nif->cnt.rx_dropped, 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
@@ -32,13 +32,13 @@ START_TEST(test_frame_for_another_mac_dropped)
     uint8_t f[60] = {0};
     build_eth(f, OTHER_MAC, H_PEER_MAC, ETH_P_IP);
     harness_inject(&h, f, sizeof f);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_not_for_us"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.rx"), 0);
+    ck_assert_uint_eq(counter(&h, "eth.drop_not_for_us"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.rx"), 0);
     /* multicast groups are not joined yet either */
     const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
     build_eth(f, mcast, H_PEER_MAC, ETH_P_IP);
     harness_inject(&h, f, sizeof f);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_not_for_us"), 2);
+    ck_assert_uint_eq(counter(&h, "eth.drop_not_for_us"), 2);
     harness_fini(&h);
 }
 END_TEST
@@ -50,7 +50,7 @@ START_TEST(test_group_source_address_dropped)
     uint8_t f[60] = {0};
     build_eth(f, H_OUR_MAC, eth_broadcast_addr, ETH_P_IP);
     harness_inject(&h, f, sizeof f);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_bad_source"), 1);
+    ck_assert_uint_eq(counter(&h, "eth.drop_bad_source"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -64,8 +64,8 @@ START_TEST(test_unknown_ethertype_dropped)
     harness_inject(&h, f, sizeof f);
     build_eth(f, eth_broadcast_addr, H_PEER_MAC, 0x8100); /* 802.1Q */
     harness_inject(&h, f, sizeof f);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_unknown_type"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.rx"), 2);
+    ck_assert_uint_eq(counter(&h, "eth.drop_unknown_type"), 2);
+    ck_assert_uint_eq(counter(&h, "eth.rx"), 2);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -79,11 +79,11 @@ START_TEST(test_broadcast_and_unicast_accepted)
     uint8_t f[64];
     size_t n = build_arp_frame(f, 1, H_PEER_MAC, A(H_PEER_IP), (const uint8_t[6]){0}, A(H_OUR_IP));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.rx"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "arp.rx"), 1);
+    ck_assert_uint_eq(counter(&h, "eth.rx"), 1);
+    ck_assert_uint_eq(counter(&h, "arp.rx"), 1);
     memcpy(f, H_OUR_MAC, 6);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "arp.rx"), 2);
+    ck_assert_uint_eq(counter(&h, "arp.rx"), 2);
     ck_assert_uint_eq(h.nif->cnt.rx_packets, 2);
     ck_assert_uint_eq(h.nif->cnt.rx_bytes, 2 * n);
     harness_fini(&h);
@@ -107,7 +107,7 @@ START_TEST(test_eth_output_frames_the_payload)
     ck_assert_uint_eq(get_be16(f + 12), ETH_P_IP);
     ck_assert_mem_eq(f + 14, "\xde\xad\xbe\xef", 4);
     ck_assert_uint_eq(h.nif->cnt.tx_packets, 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.tx"), 1);
+    ck_assert_uint_eq(counter(&h, "eth.tx"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -120,8 +120,8 @@ START_TEST(test_down_interface_neither_receives_nor_sends)
     uint8_t f[64];
     size_t n = build_arp_frame(f, 1, H_PEER_MAC, A(H_PEER_IP), (const uint8_t[6]){0}, A(H_OUR_IP));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "eth.drop_iface_down"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "arp.rx"), 0);
+    ck_assert_uint_eq(counter(&h, "eth.drop_iface_down"), 1);
+    ck_assert_uint_eq(counter(&h, "arp.rx"), 0);
     struct pkb *p = pkb_alloc(h.stack, 4);
     pkb_put(p, 4);
     glass_stack_lock(h.stack);

@@ -129,9 +129,9 @@ START_TEST(test_rfc792_echo_request_exact_reply)
     ck_assert_uint_eq(harness_tx_count(&h), 1);
     ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), wn);
     ck_assert_mem_eq(r, want, wn);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_reply"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.tx_echo_reply"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.tx"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -187,9 +187,9 @@ START_TEST(test_rfc1122_3_2_2_6_oversized_echo_reply_fragmented)
     ck_assert_uint_eq(get_be16(m + 6), 9);
     ck_assert_uint_eq(inet_checksum(m, sizeof whole), 0);
     ck_assert_mem_eq(m + ICMP_HLEN, data, sizeof data);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_reply"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.frag_created"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.tx_echo_reply"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.frag_created"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_too_big"), 0);
     harness_fini(&h);
 }
 END_TEST
@@ -207,9 +207,9 @@ START_TEST(test_rfc1122_3_2_2_6_broadcast_echo_ignored)
     n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A("255.255.255.255"), 1, 2, "b", 1);
     memcpy(f, eth_broadcast_addr, 6);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_broadcast_echo"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_broadcast_echo"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.tx"), 0);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -224,13 +224,13 @@ START_TEST(test_short_and_bad_checksum_dropped)
     const uint8_t four[4] = {ICMP_ECHO_REQUEST, 0, 0xf7, 0xff};
     size_t n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, four, 4);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_short"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_short"), 1);
     n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A(H_OUR_IP), 1, 1, "abcd", 4);
     IP(f)[20 + 9] ^= 0x40; /* a data byte changed in flight */
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_bad_checksum"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_bad_checksum"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 0);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -246,7 +246,7 @@ START_TEST(test_unknown_type_counted_no_answer)
     put_be16(m + 2, inet_checksum(m, 8));
     size_t n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, m, 8);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_other"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_other"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -263,7 +263,7 @@ START_TEST(test_echo_send_frame_and_reply_to_listener)
     glass_icmp_set_listener(h.stack, listener, &heard);
     uint16_t id = h.stack->ipv4_next_id;
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(H_PEER_IP), 0x4242, 3, PING_DATA, 56, 0), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_echo_request"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.tx_echo_request"), 1);
 
     uint8_t want[256], r[256];
     size_t wn = echo_frame(want, ICMP_ECHO_REQUEST, A(H_OUR_IP), A(H_PEER_IP), 0x4242, 3,
@@ -289,7 +289,7 @@ START_TEST(test_echo_send_frame_and_reply_to_listener)
     ck_assert_uint_eq(heard.ev[0].seq, 3);
     ck_assert_uint_eq(heard.ev[0].len, 56);
     ck_assert_mem_eq(heard.ev[0].data, PING_DATA, 56);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_reply"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_reply"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -375,8 +375,8 @@ START_TEST(test_ping_ourselves_reaches_listener)
     ck_assert_uint_eq(heard.ev[0].seq, 1);
     ck_assert_uint_eq(heard.ev[0].len, 4);
     ck_assert_mem_eq(heard.ev[0].data, "self", 4);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.local_loop"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.local_loop"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0); /* nothing on the wire */
     harness_fini(&h);
 }
@@ -402,7 +402,7 @@ START_TEST(test_error_about_our_echo_reaches_listener)
     put_be16(m + 2, inet_checksum(m, 8 + qn - ETH_HLEN));
     size_t n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, m, 8 + qn - ETH_HLEN);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_dest_unreach"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_dest_unreach"), 1);
     ck_assert_uint_eq(heard.n, 1);
     ck_assert_uint_eq(heard.ev[0].type, ICMP_DEST_UNREACH);
     ck_assert_uint_eq(heard.ev[0].code, ICMP_HOST_UNREACH);
@@ -419,7 +419,7 @@ START_TEST(test_error_about_our_echo_reaches_listener)
     put_be16(m + 2, inet_checksum(m, 8 + 28));
     n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, m, 8 + 28);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_time_exceeded"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_time_exceeded"), 1);
     ck_assert_uint_eq(heard.n, 2);
     ck_assert_uint_eq(heard.ev[1].type, ICMP_TIME_EXCEEDED);
     ck_assert_uint_eq(heard.ev[1].seq, 3);
@@ -434,7 +434,7 @@ START_TEST(test_error_about_our_echo_reaches_listener)
     put_be16(m + 2, inet_checksum(m, 8 + 24));
     n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, m, 8 + 24);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_time_exceeded"), 3);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_time_exceeded"), 3);
     ck_assert_uint_eq(heard.n, 2);
     ck_assert_uint_eq(harness_tx_count(&h), 0); /* never an error about an error */
     harness_fini(&h);
@@ -455,13 +455,13 @@ START_TEST(test_rfc1122_3_2_2_1_protocol_unreachable_quotes_header_and_8)
         payload[i] = (uint8_t)(0xa0 + i);
     size_t n = frame_with_options(f, 4, A(H_PEER_IP), A(H_OUR_IP), PROTO_UNKNOWN, payload, 32);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_unknown_proto"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_unknown_proto"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 1);
     size_t rn = harness_tx_pop(&h, r, sizeof r);
     const uint8_t *m =
         assert_error_frame(r, rn, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, 24 + 8);
     ck_assert_mem_eq(m + 8, IP(f), 24 + 8);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_dest_unreach"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.tx_dest_unreach"), 1);
 
     /* a payload shorter than 8 bytes is quoted whole */
     n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), PROTO_UNKNOWN, payload, 3);
@@ -483,11 +483,11 @@ START_TEST(test_rfc1122_3_2_2_no_error_about_icmp_error)
     uint8_t m[36] = {ICMP_DEST_UNREACH, ICMP_PORT_UNREACH};
     size_t n = build_ipv4_frame(f, A(H_PEER_IP), A("10.0.0.9"), IPPROTO_ICMP_, m, sizeof m);
     send_error_about(&h, IP(f), n - ETH_HLEN, ICMP_HOST_UNREACH);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     /* an ICMP header we cannot even see counts as an error message too */
     send_error_about(&h, IP(f), IPV4_HLEN, ICMP_HOST_UNREACH);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 2);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
 
     n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_PEER_IP), A("10.0.0.9"), 1, 1, "q", 1);
@@ -496,7 +496,7 @@ START_TEST(test_rfc1122_3_2_2_no_error_about_icmp_error)
     size_t rn = harness_tx_pop(&h, r, sizeof r);
     const uint8_t *e = assert_error_frame(r, rn, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 28);
     ck_assert_mem_eq(e + 8, IP(f), 28);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 2);
     harness_fini(&h);
 }
 END_TEST
@@ -519,9 +519,9 @@ START_TEST(test_rfc1122_3_2_2_no_error_for_broadcast)
     memcpy(f, eth_broadcast_addr, 6); /* unicast IP inside an Ethernet broadcast */
     harness_inject(&h, f, n);
     /* IPv4 already drops that one (RFC 1122 3.3.6), so no error either */
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_link_broadcast"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_unknown_proto"), 2);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_link_broadcast"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_unknown_proto"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 2);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     /* ...and ICMP's own rule holds whoever asks for the error: a datagram
      * whose frame (l2) was a link-layer broadcast gets none. */
@@ -534,7 +534,7 @@ START_TEST(test_rfc1122_3_2_2_no_error_for_broadcast)
     icmp_send_error(h.stack, p, ICMP_DEST_UNREACH, ICMP_PROTO_UNREACH, 0);
     glass_stack_unlock(h.stack);
     pkb_free(h.stack, p);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 3);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 3);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     /* the control: the same datagram to our MAC is answered */
     memcpy(f, H_OUR_MAC, 6);
@@ -556,14 +556,14 @@ START_TEST(test_rfc1122_3_2_2_no_error_for_fragment_or_bad_source)
     put_be16(IP(f) + 6, 100); /* offset 800 */
     fix_ipv4_checksum(f);
     send_error_about(&h, IP(f), n - ETH_HLEN, ICMP_HOST_UNREACH);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 1);
 
     const char *bad[] = {"0.0.0.0", "127.0.0.1", "224.0.0.5", "240.0.0.1",
                          "255.255.255.255", "10.0.0.255"};
     for (size_t i = 0; i < GLASS_ARRAY_SIZE(bad); i++) {
         n = build_ipv4_frame(f, A(bad[i]), A("10.0.0.9"), PROTO_UNKNOWN, payload, 8);
         send_error_about(&h, IP(f), n - ETH_HLEN, ICMP_HOST_UNREACH);
-        ck_assert_uint_eq(glass_stat(h.stack, "icmp.error_suppressed"), 2 + i);
+        ck_assert_uint_eq(counter(&h, "icmp.error_suppressed"), 2 + i);
     }
     ck_assert_uint_eq(harness_tx_count(&h), 0);
 
@@ -591,16 +591,16 @@ START_TEST(test_error_rate_limit_token_bucket)
     ck_assert_uint_eq(harness_tx_count(&h), ICMP_RATE_BURST);
     harness_inject(&h, f, n);
     ck_assert_uint_eq(harness_tx_count(&h), ICMP_RATE_BURST);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 1);
 
     harness_advance(&h, ICMP_RATE_INTERVAL - 1); /* not yet a whole token */
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 2);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 2);
     harness_advance(&h, 1);
     harness_inject(&h, f, n); /* one token earned */
     harness_inject(&h, f, n);
     ck_assert_uint_eq(harness_tx_count(&h), ICMP_RATE_BURST + 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 3);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 3);
 
     /* a long quiet time refills the bucket, but only to the burst */
     harness_tx_clear(&h);
@@ -608,8 +608,8 @@ START_TEST(test_error_rate_limit_token_bucket)
     for (unsigned i = 0; i < ICMP_RATE_BURST + 5; i++)
         harness_inject(&h, f, n);
     ck_assert_uint_eq(harness_tx_count(&h), ICMP_RATE_BURST);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 8);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx_dest_unreach"), 2 * ICMP_RATE_BURST + 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 8);
+    ck_assert_uint_eq(counter(&h, "icmp.tx_dest_unreach"), 2 * ICMP_RATE_BURST + 1);
     harness_fini(&h);
 }
 END_TEST
@@ -629,13 +629,13 @@ START_TEST(test_error_to_ourselves_delivered_locally)
     size_t n = build_ipv4_frame(f, A(H_PEER_IP), A(H_OUR_IP), PROTO_UNKNOWN, payload, 8);
     for (unsigned i = 0; i <= ICMP_RATE_BURST; i++)
         harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 1);
     harness_tx_clear(&h);
 
     n = echo_frame(f, ICMP_ECHO_REQUEST, A(H_OUR_IP), A("10.0.0.9"), 0x99, 5, "gone", 4);
     send_error_about(&h, IP(f), n - ETH_HLEN, ICMP_HOST_UNREACH);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rate_limited"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rate_limited"), 1);
     ck_assert_uint_eq(heard.n, 0);
     glass_stack_poll(h.stack, 0);
     ck_assert_uint_eq(heard.n, 1);

@@ -30,22 +30,22 @@ static const char *const ipv4_drops[] = {
     "ipv4.drop_source_route", "ipv4.drop_link_broadcast",
 };
 
-/* Inject f: it must be dropped under `counter` (and no other reason),
+/* Inject f: it must be dropped under `reason` (and no other reason),
  * never reach ICMP, and cause no frame at all. */
-static void assert_dropped(const uint8_t *f, size_t len, const char *counter)
+static void assert_dropped(const uint8_t *f, size_t len, const char *reason)
 {
     struct harness h;
     harness_init(&h);
     harness_learn_peer(&h); /* a reply, if any, would go straight out */
     harness_inject(&h, f, len);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.rx"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.rx"), 1);
     uint64_t total = 0;
     for (size_t i = 0; i < GLASS_ARRAY_SIZE(ipv4_drops); i++)
-        total += glass_stat(h.stack, ipv4_drops[i]);
-    ck_assert_msg(glass_stat(h.stack, counter) == 1, "%s not counted", counter);
+        total += counter(&h, ipv4_drops[i]);
+    ck_assert_msg(counter(&h, reason) == 1, "%s not counted", reason);
     ck_assert_uint_eq(total, 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.rx"), 0);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -82,9 +82,9 @@ START_TEST(test_valid_datagram_delivered)
     uint8_t f[128];
     size_t n = echo_frame(f, A(H_PEER_IP), A(H_OUR_IP));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.rx"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.rx"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 1);
     assert_echo_reply(&h, A(H_OUR_IP));
     harness_fini(&h);
 }
@@ -215,10 +215,10 @@ START_TEST(test_rfc1122_3_2_1_3_zero_source_to_broadcast_accepted)
     size_t n = echo_frame(f, A("0.0.0.0"), A("255.255.255.255"));
     memcpy(f, eth_broadcast_addr, 6);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_bad_source"), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_bad_source"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 1);
     /* ... and ICMP then declines to echo a broadcast (RFC 1122 3.2.2.6) */
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_broadcast_echo"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_broadcast_echo"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -281,13 +281,13 @@ START_TEST(test_rfc1122_3_3_4_2_weak_host_other_interface)
     uint8_t f[128];
     size_t n = echo_frame(f, A(H_PEER_IP), A("172.20.0.1"));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 1);
     assert_echo_reply(&h, A("172.20.0.1")); /* routed back out of fake0 */
     ck_assert_uint_eq(other_tx, 0);
     /* but fake1's subnet broadcast is not a broadcast on fake0 */
     n = echo_frame(f, A(H_PEER_IP), A("172.20.0.255"));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_not_for_us"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_not_for_us"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -312,8 +312,8 @@ START_TEST(test_rfc1122_3_2_1_3_other_subnet_broadcast_source_dropped)
     uint8_t f[128];
     size_t n = echo_frame(f, A("172.20.0.255"), A(H_OUR_IP));
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_bad_source"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_bad_source"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 0);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     ck_assert_uint_eq(other_tx, 0);
     harness_fini(&h);
@@ -376,7 +376,7 @@ START_TEST(test_options_skipped_echo_answered)
     memcpy(ip + 28, icmp, m);
     fix_ipv4_checksum(f);
     harness_inject(&h, f, n + 28 + m);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 1);
     assert_echo_reply(&h, A(H_OUR_IP));
     harness_fini(&h);
 }
@@ -438,8 +438,8 @@ START_TEST(test_rfc791_bad_option_lengths_ignored_safely)
         uint8_t f[128];
         size_t n = echo_frame_with_options(f, cases[i], sizeof cases[i]);
         harness_inject(&h, f, n);
-        ck_assert_msg(glass_stat(h.stack, "ipv4.delivered") == 1, "case %zu not delivered", i);
-        ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_source_route"), 0);
+        ck_assert_msg(counter(&h, "ipv4.delivered") == 1, "case %zu not delivered", i);
+        ck_assert_uint_eq(counter(&h, "ipv4.drop_source_route"), 0);
         assert_echo_reply(&h, A(H_OUR_IP));
         harness_fini(&h);
     }
@@ -468,9 +468,9 @@ START_TEST(test_rfc1122_3_3_6_broadcast_datagram_in_link_broadcast_delivered)
     size_t n = echo_frame(f, A(H_PEER_IP), A("10.0.0.255"));
     memcpy(f, eth_broadcast_addr, 6);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.delivered"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_link_broadcast"), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_broadcast_echo"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.delivered"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_link_broadcast"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_broadcast_echo"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -488,7 +488,7 @@ START_TEST(test_ethernet_padding_trimmed)
     ck_assert_uint_eq(n, 45);
     memset(f + n, 0xaa, 60 - n); /* odd padding: would break the ICMP checksum */
     harness_inject(&h, f, 60);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.drop_bad_checksum"), 0);
+    ck_assert_uint_eq(counter(&h, "icmp.drop_bad_checksum"), 0);
     uint8_t r[128];
     ck_assert_uint_eq(harness_tx_pop(&h, r, sizeof r), 45);
     ck_assert_uint_eq(get_be16(IP(r) + 2), 31);
@@ -531,7 +531,7 @@ START_TEST(test_output_header_fields)
     ck_assert_uint_eq(IP(r)[8], 5);
     ck_assert_uint_eq(get_addr(IP(r) + 16), A("8.8.8.8"));
     ck_assert_uint_eq(inet_checksum(IP(r), IPV4_HLEN), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.tx"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.tx"), 2);
     harness_fini(&h);
 }
 END_TEST
@@ -565,7 +565,7 @@ START_TEST(test_output_larger_than_mtu_fragmented)
     harness_learn_peer(&h);
     static uint8_t data[1473];
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(H_PEER_IP), 1, 1, data, 1473, 0), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_too_big"), 0);
     ck_assert_uint_eq(harness_tx_count(&h), 2);
     harness_tx_clear(&h);
     /* 1472 + 8 + 20 = 1500 fits exactly */
@@ -609,7 +609,7 @@ START_TEST(test_output_unsendable_destinations)
         ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(bad[i]), 1, 1, "x", 1, 0), -1);
         ck_assert_int_eq(errno, ENETUNREACH);
     }
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_no_route"), 3);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_no_route"), 3);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
@@ -641,12 +641,12 @@ START_TEST(test_local_queue_bounded)
     errno = 0;
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A(H_OUR_IP), 1, 64, "l", 1, 0), -1);
     ck_assert_int_eq(errno, ENOBUFS);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_no_memory"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.local_loop"), 64);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx"), 0); /* nothing before the poll */
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_no_memory"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.local_loop"), 64);
+    ck_assert_uint_eq(counter(&h, "icmp.rx"), 0); /* nothing before the poll */
     glass_stack_poll(h.stack, 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 64);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_reply"), 64);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 64);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_reply"), 64);
     ck_assert_uint_eq(h.stack->local_q.count, 0);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     /* left on the queue at teardown: freed, not leaked */

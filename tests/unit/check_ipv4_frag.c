@@ -89,8 +89,8 @@ START_TEST(test_rfc815_reassembly_every_order)
                         inject_frag(&h, 77, off[k], len[k], k != 3);
                     }
                     assert_echo_reply(&h, 1);
-                    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 1);
-                    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.frag_rx"), 4);
+                    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 1);
+                    ck_assert_uint_eq(counter(&h, "ipv4.frag_rx"), 4);
                     ck_assert_uint_eq(ipv4_reass_count(h.stack), 0);
                     ck_assert_uint_eq(ipv4_reass_mem(h.stack), 0);
                     harness_fini(&h);
@@ -112,7 +112,7 @@ START_TEST(test_rfc791_interleaved_datagrams_kept_apart)
     assert_echo_reply(&h, 1);
     inject_frag(&h, 2, 0, 504, true);
     assert_echo_reply(&h, 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 2);
     harness_fini(&h);
 }
 END_TEST
@@ -126,11 +126,11 @@ START_TEST(test_duplicate_fragment_dropped_alone)
     setup(&h);
     inject_frag(&h, 5, 0, 504, true);
     inject_frag(&h, 5, 0, 504, true);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_duplicate"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_duplicate"), 1);
     inject_frag(&h, 5, 504, 504, false);
     inject_frag(&h, 5, 504, 504, false); /* after completion: a new, lone piece */
     assert_echo_reply(&h, 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 1);
     harness_fini(&h);
 }
 END_TEST
@@ -147,11 +147,11 @@ START_TEST(test_rfc1858_overlap_discards_datagram)
     memset(evil + 496, 0xee, 16);
     size_t n = frag_frame(f, 9, IPPROTO_ICMP_, evil, 496, 16, true);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_overlap"), 1);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 0);
     inject_frag(&h, 9, 504, 504, false);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 0);
     harness_fini(&h);
 }
 END_TEST
@@ -165,16 +165,16 @@ START_TEST(test_overlap_same_bytes_and_moving_end_discard)
     setup(&h);
     inject_frag(&h, 11, 0, 504, true);
     inject_frag(&h, 11, 496, 512, false);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_overlap"), 1);
     inject_frag(&h, 12, 504, 504, false);
     inject_frag(&h, 12, 504, 256, false); /* end 760, then 1008 */
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_overlap"), 2);
     inject_frag(&h, 13, 504, 504, false);
     /* data past the end the last one gave (8 bytes beyond `whole`) */
     static uint8_t longer[sizeof whole + 8], f[2048];
     memcpy(longer, whole, sizeof whole);
     harness_inject(&h, f, frag_frame(f, 13, IPPROTO_ICMP_, longer, 1008, 8, true));
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_overlap"), 3);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_overlap"), 3);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 0);
     harness_fini(&h);
@@ -193,11 +193,11 @@ START_TEST(test_rfc791_fragment_past_65535_dropped)
     put_be16(IP(f) + 6, 8189); /* offset 65512 + 20 + 16 > 65535 */
     fix_ipv4_checksum(f);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_too_long"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_too_long"), 1);
     put_be16(IP(f) + 6, 8187); /* 65496 + 20 + 16 = 65532: accepted, held */
     fix_ipv4_checksum(f);
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_too_long"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_too_long"), 1);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
@@ -215,7 +215,7 @@ START_TEST(test_rfc1858_tiny_fragments_dropped)
     harness_inject(&h, f, n);
     n = frag_frame(f, 5, IPPROTO_TCP_, tcp, 0, 16, true); /* 16 < 20-byte header */
     harness_inject(&h, f, n);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_drop_tiny"), 2);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_drop_tiny"), 2);
     n = frag_frame(f, 6, IPPROTO_TCP_, tcp, 0, 24, true);  /* enough: held */
     harness_inject(&h, f, n);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 1);
@@ -238,7 +238,7 @@ START_TEST(test_rfc792_reassembly_timeout_time_exceeded)
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 1);
     harness_advance(&h, 2 * GLASS_USEC_PER_MSEC);
     ck_assert_uint_eq(ipv4_reass_count(h.stack), 0);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_timeout"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_timeout"), 1);
     /* (after 30 s ARP may also re-check the peer: skip its frames) */
     static uint8_t r[256];
     size_t n;
@@ -255,7 +255,7 @@ START_TEST(test_rfc792_reassembly_timeout_time_exceeded)
     ck_assert_mem_eq(m + ICMP_HLEN + IPV4_HLEN, whole, 8);
     /* The late rest starts a new datagram, which never completes. */
     inject_frag(&h, 21, 504, 504, false);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 0);
     harness_fini(&h);
 }
 END_TEST
@@ -267,8 +267,8 @@ START_TEST(test_rfc792_timeout_without_first_fragment_silent)
     setup(&h);
     inject_frag(&h, 22, 504, 504, false);
     harness_advance(&h, IPV4_REASS_TIMEOUT + GLASS_USEC_PER_SEC);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_timeout"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.tx"), 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_timeout"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.tx"), 0);
     harness_fini(&h);
 }
 END_TEST
@@ -291,7 +291,7 @@ START_TEST(test_reassembly_memory_bound_holds_under_flood)
         ck_assert_uint_le(ipv4_reass_mem(h.stack), IPV4_REASS_MEM_MAX);
         ck_assert_uint_le(ipv4_reass_count(h.stack), IPV4_REASS_MAX_DATAGRAMS);
     }
-    ck_assert_uint_gt(glass_stat(h.stack, "ipv4.reass_evicted"), 300);
+    ck_assert_uint_gt(counter(&h, "ipv4.reass_evicted"), 300);
     inject_frag(&h, 7, 0, 504, true);
     inject_frag(&h, 7, 504, 504, false);
     assert_echo_reply(&h, 1);
@@ -338,7 +338,7 @@ static void check_fragments(unsigned mtu, size_t len, unsigned expect_frames)
     ck_assert_uint_eq(next, ICMP_HLEN + len);
     ck_assert_uint_eq(inet_checksum(got, next), 0);
     ck_assert_mem_eq(got + ICMP_HLEN, data, len);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.frag_created"), expect_frames > 1 ? expect_frames : 0);
+    ck_assert_uint_eq(counter(&h, "ipv4.frag_created"), expect_frames > 1 ? expect_frames : 0);
     harness_fini(&h);
 }
 
@@ -366,7 +366,7 @@ START_TEST(test_rfc791_df_not_fragmented)
     memset(pkb->data, 0, 1481);
     struct ipv4_tx tx = {.dst = A(H_PEER_IP), .proto = 253, .df = true};
     ck_assert_int_eq(ipv4_output(h.stack, pkb, &tx), -EMSGSIZE);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_too_big"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_too_big"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     pkb = pkb_alloc(h.stack, 1480);
     pkb_put(pkb, 1480);
@@ -438,8 +438,8 @@ START_TEST(test_fragments_round_trip)
     }
     /* the request to ourselves... came back as a request: glass answers
      * it (reassembled, 4008 bytes) with a reply in 3 fragments */
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.reass_ok"), 1);
-    ck_assert_uint_eq(glass_stat(h.stack, "icmp.rx_echo_request"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.reass_ok"), 1);
+    ck_assert_uint_eq(counter(&h, "icmp.rx_echo_request"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 3);
     harness_fini(&h);
 }

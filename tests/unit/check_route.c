@@ -110,7 +110,7 @@ START_TEST(test_no_route_without_default)
     errno = 0;
     ck_assert_int_eq(glass_icmp_echo_send(h.stack, A("8.8.8.8"), 1, 1, "x", 1, 0), -1);
     ck_assert_int_eq(errno, ENETUNREACH);
-    ck_assert_uint_eq(glass_stat(h.stack, "ipv4.drop_no_route"), 1);
+    ck_assert_uint_eq(counter(&h, "ipv4.drop_no_route"), 1);
     ck_assert_uint_eq(harness_tx_count(&h), 0);
     harness_fini(&h);
 }
