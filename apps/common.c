@@ -33,6 +33,7 @@ enum {
     KEY_PCAP,
     KEY_TRACE,
     KEY_CTL,
+    KEY_DNS,
     KEY_VERSION,
     KEY_HELP = 'h',
 };
@@ -62,6 +63,12 @@ static const struct shared_option shared_options[] = {
     {{"help", no_argument, NULL, KEY_HELP}, NULL, "show this help and exit"},
     {{"version", no_argument, NULL, KEY_VERSION}, NULL, "show the version and exit"},
 };
+
+/* Shared, but only for an app that looks names up (app->resolves); listed
+ * with the app's own options in --help. */
+static const struct shared_option dns_option = {
+    {"dns", required_argument, NULL, KEY_DNS}, "ADDR",
+    "DNS server for host names (default: the one a DHCP\nlease named, else the --gw gateway)"};
 
 #define N_SHARED GLASS_ARRAY_SIZE(shared_options)
 #define MAX_APP_OPTIONS 32
@@ -590,9 +597,9 @@ int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen
 
 /* ---- --trace LIST ---------------------------------------------------------- */
 
-uint32_t glass_app_default_dns(struct glass_stack *stack, const struct glass_app_opts *opts)
+uint32_t glass_app_dns_server(struct glass_stack *stack, const struct glass_app_opts *opts)
 {
-    uint32_t dns = glass_dhcp_dns(stack);
+    uint32_t dns = opts->dns ? opts->dns : glass_dhcp_dns(stack);
     return dns ? dns : opts->gw;
 }
 
@@ -740,7 +747,7 @@ static int check_gateways(const struct glass_app_opts *opts, char *err, size_t e
 /* ---- getopt plumbing -------------------------------------------------------- */
 
 struct option_tables {
-    struct option longs[N_SHARED + MAX_APP_OPTIONS + 1];
+    struct option longs[N_SHARED + 1 + MAX_APP_OPTIONS + 1];
     char shorts[2 + 2 * MAX_APP_OPTIONS + 2];
 };
 
@@ -764,6 +771,8 @@ static void build_tables(const struct glass_app *app, struct option_tables *t)
     t->shorts[s++] = 'h';
     for (size_t i = 0; i < N_SHARED; i++)
         t->longs[n++] = shared_options[i].opt;
+    if (app->resolves)
+        t->longs[n++] = dns_option.opt;
     for (size_t i = 0; i < napp; i++) {
         const struct glass_app_option *o = &app->options[i];
 
@@ -871,6 +880,8 @@ static int shared_option(struct glass_app_opts *opts, int key, const char *arg, 
         return 0;
     case KEY_CTL:
         return set_path(&opts->ctl, "--ctl", "a socket PATH", arg, err, errlen);
+    case KEY_DNS:
+        return glass_app_parse_dns(arg, &opts->dns, err, errlen);
     }
     return 1; /* not a shared option */
 }
@@ -984,12 +995,14 @@ void glass_app_print_help(const struct glass_app *app, FILE *out)
     size_t napp = app_option_count(app);
 
     fprintf(out, "Usage: %s %s\n%s\n", app->prog, app->synopsis, app->summary);
-    if (napp) {
+    if (napp || app->resolves) {
         fprintf(out, "\nOptions:\n");
         for (size_t i = 0; i < napp; i++) {
             const struct glass_app_option *o = &app->options[i];
             print_option(out, o->key, o->long_name, o->arg, o->help);
         }
+        if (app->resolves)
+            print_option(out, 0, dns_option.opt.name, dns_option.arg, dns_option.help);
     }
     fprintf(out, "\nShared glass options:\n");
     for (size_t i = 0; i < N_SHARED; i++) {

@@ -91,6 +91,7 @@ struct glass_app_opts {
     const char *pcap;                   /* NULL: no capture; "-": stdout */
     unsigned trace_mask;                /* GLASS_TRACE_* bits, 0: off */
     const char *ctl;                    /* --ctl PATH, NULL when not given */
+    uint32_t dns;                       /* --dns ADDR (app->resolves), 0: not given */
     const char *prog;                   /* names the default control socket */
     int argc;                           /* operands left for the app */
     char **argv;
@@ -120,6 +121,7 @@ struct glass_app {
     glass_app_option_fn on_option;
     void *ctx;                          /* passed to on_option */
     const char *notes;                  /* extra --help text, or NULL */
+    bool resolves;                      /* looks names up: offer --dns ADDR */
 };
 
 enum glass_app_parse_result {
@@ -145,9 +147,9 @@ int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t er
 int glass_app_parse_port(const char *s, unsigned *port);
 /* --dns ADDR: a unicast IPv4 address of a DNS server: 0, or -1 with err set. */
 int glass_app_parse_dns(const char *arg, uint32_t *dns, char *err, size_t errlen);
-/* The DNS server when --dns is not given: the one a DHCP lease named,
- * else the gateway. */
-uint32_t glass_app_default_dns(struct glass_stack *stack, const struct glass_app_opts *opts);
+/* The DNS server to ask: --dns, else the one a DHCP lease named, else the
+ * gateway. */
+uint32_t glass_app_dns_server(struct glass_stack *stack, const struct glass_app_opts *opts);
 /* How long glass_app_bring_up waits for the DHCP leases of ,dhcp links. */
 #define GLASS_APP_DHCP_WAIT_MS 30000
 /* Is addr on the subnet of one of the --if addresses? */

@@ -9,7 +9,8 @@
  * server closing.  Redirects (301, 302, 303, 307, 308 with a Location,
  * RFC 9110 15.4) are followed, at most 5, relative ones resolved against
  * the URL they came from (RFC 3986 5.2).  A host name is looked up (A)
- * with the glass resolver from the --dns server (default: the gateway).
+ * with the glass resolver from the --dns server (default: a DHCP lease's,
+ * else the gateway).
  * On a terminal a progress bar runs on stderr.
  *
  * Exit status (the numbers are curl's, so scripts that know one know both):
@@ -75,10 +76,9 @@ struct get {
     const char *output;            /* -o FILE; NULL: stdout */
     double timeout;                /* seconds without progress */
     bool quiet, verbose;
-    uint32_t dns;
 
     struct glass_stack *stack;
-    uint32_t gw;
+    uint32_t dns;                  /* the DNS server (glass_app_dns_server) */
     struct http_url url;
     int fd;
     FILE *out;
@@ -106,7 +106,6 @@ enum {
     KEY_TIMEOUT = 'w',
     KEY_QUIET = 'q',
     KEY_VERBOSE = 'v',
-    KEY_DNS = GLASS_APP_KEY_APP,
 };
 
 static const struct glass_app_option get_options[] = {
@@ -115,7 +114,6 @@ static const struct glass_app_option get_options[] = {
                                      "(connecting included; default 30)"},
     {"quiet", KEY_QUIET, NULL, "no progress bar"},
     {"verbose", KEY_VERBOSE, NULL, "show the request and response heads on stderr"},
-    {"dns", KEY_DNS, "ADDR", "DNS server for a host name (default: the --gw gateway)"},
     {0},
 };
 
@@ -142,8 +140,6 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
     case KEY_VERBOSE:
         g->verbose = true;
         return 0;
-    case KEY_DNS:
-        return glass_app_parse_dns(arg, &g->dns, err, errlen);
     }
     snprintf(err, errlen, "internal error: option %d not handled", key);
     return -1;
@@ -245,9 +241,7 @@ static int wait_for(struct get *g, short events, int *code, const char *doing)
 
 static int resolve(struct get *g, uint32_t *addr)
 {
-    /* No --dns: the server a DHCP lease named, else the gateway. */
-    uint32_t dns = g->dns ? g->dns : glass_dhcp_dns(g->stack);
-    int r = glass_resolve_ipv4(g->stack, g->url.host, dns ? dns : g->gw, addr);
+    int r = glass_resolve_ipv4(g->stack, g->url.host, g->dns, addr);
 
     if (r != GLASS_RESOLVE_OK) {
         fprintf(stderr, "glass-get: could not resolve host %s: %s\n", g->url.host,
@@ -635,6 +629,7 @@ int main(int argc, char **argv)
         .on_option = on_option,
         .ctx = &g,
         .notes = get_notes,
+        .resolves = true,
     };
     struct glass_app_opts opts;
     char err[GLASS_APP_ERRLEN];
@@ -650,7 +645,6 @@ int main(int argc, char **argv)
     g.url_arg = opts.argv[0];
     if (http_parse_url(g.url_arg, &g.url, err, sizeof(err)) < 0)
         glass_app_usage_error(&app, "%s: %s", g.url_arg, err);
-    g.gw = opts.gw;
     g.progress = !g.quiet && isatty(STDERR_FILENO);
     glass_app_catch_signals(on_signal);
     g.stack = glass_app_bring_up(&opts, err, sizeof(err));
@@ -658,6 +652,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "glass-get: %s\n", err);
         return 1;
     }
+    g.dns = glass_app_dns_server(g.stack, &opts);
     if (glass_app_start_stack(g.stack) < 0) {
         fprintf(stderr, "glass-get: cannot start the stack thread: %s\n", strerror(errno));
         code = 1;

@@ -77,7 +77,6 @@ struct nc {
     const char *host;               /* operand as typed (NULL: listener on any) */
     bool host_is_name;              /* not a dotted quad: ask the resolver */
     uint32_t addr;                  /* network byte order */
-    uint32_t dns;                   /* --dns server; 0: the gateway */
     unsigned port;
 
     struct glass_stack *stack;
@@ -96,7 +95,7 @@ struct nc {
 /* ---- options ------------------------------------------------------------------ */
 
 enum { KEY_UDP = 'u', KEY_LISTEN = 'l', KEY_KEEP = 'k', KEY_PORT = 'p', KEY_WAIT = 'w',
-       KEY_QUIT = 'q', KEY_VERBOSE = 'v', KEY_NUMERIC = 'n', KEY_DNS = GLASS_APP_KEY_APP };
+       KEY_QUIT = 'q', KEY_VERBOSE = 'v', KEY_NUMERIC = 'n' };
 
 static const struct glass_app_option nc_options[] = {
     {NULL, KEY_UDP, NULL, "UDP instead of TCP"},
@@ -107,7 +106,6 @@ static const struct glass_app_option nc_options[] = {
     {NULL, KEY_QUIT, "SECS", "after EOF on stdin, exit once SECS pass without a datagram"},
     {NULL, KEY_VERBOSE, NULL, "say what happens on stderr; counters at exit"},
     {NULL, KEY_NUMERIC, NULL, "numeric addresses only: HOST is never looked up"},
-    {"dns", KEY_DNS, "ADDR", "DNS server for a HOST name (default: the --gw gateway)"},
     {0},
 };
 
@@ -144,8 +142,6 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
     case KEY_NUMERIC:
         nc->numeric = true;
         return 0;
-    case KEY_DNS:
-        return glass_app_parse_dns(arg, &nc->dns, err, errlen);
     case KEY_PORT:
         if (glass_app_parse_port(arg, &nc->pflag) == 0)
             return 0;
@@ -172,10 +168,11 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 
 static const char nc_notes[] =
     "TCP unless -u.  HOST is a dotted IPv4 address or a name, looked up (A) with\n"
-    "the glass resolver from the --dns server (default: the gateway).  Over TCP,\n"
-    "EOF on stdin closes our sending half (the peer reads end of file) and output\n"
-    "goes on until the peer closes; -l takes one connection, -l -k one after\n"
-    "another.  In UDP mode each stdin line (newline included) is one datagram.\n"
+    "the glass resolver from the --dns server (default: a DHCP lease's, else the\n"
+    "gateway).  Over TCP, EOF on stdin closes our sending half (the peer reads end\n"
+    "of file) and output goes on until the peer closes; -l takes one connection,\n"
+    "-l -k one after another.  In UDP mode each stdin line (newline included) is\n"
+    "one datagram.\n"
     "Exit status: 0 when done (the connection over, EOF and linger, or -w idle), 1\n"
     "on a network error such as \"Connection refused\" (a RST, or an ICMP port\n"
     "unreachable, came back), 2 on a usage error, 128+N when ended by signal N.\n"
@@ -205,8 +202,7 @@ static int resolve_host(struct nc *nc, const struct glass_app_opts *opts)
 
     if (!nc->host || !nc->host_is_name)
         return 0;
-    r = glass_resolve_ipv4(nc->stack, nc->host, nc->dns ? nc->dns : glass_app_default_dns(nc->stack, opts),
-                           &nc->addr);
+    r = glass_resolve_ipv4(nc->stack, nc->host, glass_app_dns_server(nc->stack, opts), &nc->addr);
     if (r != GLASS_RESOLVE_OK) {
         fprintf(stderr, "glass-nc: getaddrinfo for host \"%s\" port %u: %s\n", nc->host,
                 nc->port, glass_resolve_strerror(r));
@@ -713,6 +709,7 @@ int main(int argc, char **argv)
         .on_option = on_option,
         .ctx = &nc,
         .notes = nc_notes,
+        .resolves = true,
     };
     struct glass_app_opts opts;
     char err[GLASS_APP_ERRLEN];

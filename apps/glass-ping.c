@@ -50,7 +50,6 @@ struct ping {
     /* what the user asked for */
     uint32_t dst;
     const char *name;                /* DEST when it is a host name */
-    uint32_t dns;                    /* --dns server; 0: the gateway */
     unsigned long count;             /* 0: until interrupted */
     glass_time_t interval;           /* microseconds between requests */
     size_t size;                     /* echo data bytes (-s) */
@@ -92,7 +91,6 @@ enum {
     KEY_QUIET = 'q',
     KEY_TTL = 't',
     KEY_PMTUDISC = 'M',
-    KEY_DNS = GLASS_APP_KEY_APP
 };
 
 static const struct glass_app_option ping_options[] = {
@@ -107,7 +105,6 @@ static const struct glass_app_option ping_options[] = {
      "do: set Don't Fragment (RFC 791), never fragment: a\n"
      "request over the path MTU fails locally (\"message too\n"
      "long\"); dont: DF clear, fragment to fit (default)"},
-    {"dns", KEY_DNS, "ADDR", "DNS server for a DEST name (default: the --gw gateway)"},
     {0},
 };
 
@@ -192,8 +189,6 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         }
         snprintf(err, errlen, "-M '%s': bad path MTU discovery hint, expected do or dont", arg);
         return -1;
-    case KEY_DNS:
-        return glass_app_parse_dns(arg, &p->dns, err, errlen);
     }
     snprintf(err, errlen, "internal error: option %d not handled", key);
     return -1;
@@ -201,7 +196,7 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 
 static const char ping_notes[] =
     "DEST is a dotted IPv4 address or a host name, looked up (A) with the glass\n"
-    "resolver from the --dns server (default: the gateway).\n"
+    "resolver from the --dns server (default: a DHCP lease's, else the gateway).\n"
     "Exit status: 0 when at least one reply came back, 1 when none did,\n"
     "2 on a usage error.  With --pcap -, the report goes to stderr so the\n"
     "capture alone flows through stdout.\n";
@@ -551,6 +546,7 @@ int main(int argc, char **argv)
         .on_option = on_option,
         .ctx = &p,
         .notes = ping_notes,
+        .resolves = true,
     };
     struct glass_app_opts opts;
     char err[GLASS_APP_ERRLEN];
@@ -583,7 +579,7 @@ int main(int argc, char **argv)
     }
     if (p.name) {
         /* Like ping's getaddrinfo: an A record through the glass resolver. */
-        int r = glass_resolve_ipv4(p.stack, p.name, p.dns ? p.dns : opts.gw, &p.dst);
+        int r = glass_resolve_ipv4(p.stack, p.name, glass_app_dns_server(p.stack, &opts), &p.dst);
         if (r != 0) {
             fprintf(stderr, "glass-ping: %s: %s\n", p.name, glass_resolve_strerror(r));
             glass_app_shut_down(p.stack);

@@ -64,7 +64,6 @@ struct tr {
     /* what the user asked for */
     uint32_t dst;
     const char *name;                /* DEST when it is a host name */
-    uint32_t dns;                    /* --dns server; 0: the gateway */
     unsigned first_ttl, max_ttl, nprobes;
     unsigned port;                   /* first destination port */
     glass_time_t wait;
@@ -73,7 +72,7 @@ struct tr {
     FILE *out;
 
     struct glass_stack *stack;
-    uint32_t gw;
+    uint32_t dns;                    /* the DNS server (glass_app_dns_server) */
     int fd;                          /* the UDP socket the probes leave from */
     uint16_t sport;                  /* its port (host order) */
     uint8_t *data;
@@ -101,7 +100,6 @@ enum {
     KEY_PORT = 'p',
     KEY_QUERIES = 'q',
     KEY_WAIT = 'w',
-    KEY_DNS = GLASS_APP_KEY_APP
 };
 
 static const struct glass_app_option tr_options[] = {
@@ -112,8 +110,6 @@ static const struct glass_app_option tr_options[] = {
                                "probe (default 33434)"},
     {"queries", KEY_QUERIES, "NQUERIES", "probes per hop (default 3, max 10)"},
     {"wait", KEY_WAIT, "SECONDS", "wait up to SECONDS for each probe's answer (default 5)"},
-    {"dns", KEY_DNS, "ADDR", "DNS server for DEST and reverse lookups (default: the\n"
-                             "--gw gateway)"},
     {0},
 };
 
@@ -178,8 +174,6 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         snprintf(err, errlen, "-w '%s': bad wait, expected SECONDS > 0 and <= %g", arg,
                  TR_MAX_WAIT_SECONDS);
         return -1;
-    case KEY_DNS:
-        return glass_app_parse_dns(arg, &t->dns, err, errlen);
     }
     snprintf(err, errlen, "internal error: option %d not handled", key);
     return -1;
@@ -187,8 +181,8 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 
 static const char tr_notes[] =
     "DEST is a dotted IPv4 address or a host name, looked up (A) with the glass\n"
-    "resolver from the --dns server (default: the gateway).  PACKETLEN is the\n"
-    "probe's IPv4 total length, 28..65535 (default 60: 32 bytes of UDP data);\n"
+    "resolver from the --dns server (also for reverse lookups).  PACKETLEN is\n"
+    "the probe's IPv4 total length, 28..65535 (default 60: 32 bytes of UDP data);\n"
     "a probe larger than the path MTU leaves in fragments.\n"
     "Each line is one hop: its TTL, the address that answered (and its name\n"
     "from a reverse lookup unless -n), and each probe's round trip time, or\n"
@@ -287,7 +281,7 @@ static bool reverse_name(struct tr *t, uint32_t addr, char *name, size_t len)
     if (t->numeric || t->reverse_dns_broken)
         return false;
     snprintf(q, sizeof q, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
-    int rc = glass_resolve(t->stack, q, t->dns ? t->dns : t->gw, &ans, &o);
+    int rc = glass_resolve(t->stack, q, t->dns, &ans, &o);
     if (rc == GLASS_RESOLVE_TIMEOUT || rc == GLASS_RESOLVE_UNREACHABLE ||
         rc == GLASS_RESOLVE_SYSTEM) {
         /* No server to ask: one wait is enough, the other hops go numeric. */
@@ -457,6 +451,7 @@ int main(int argc, char **argv)
         .on_option = on_option,
         .ctx = &t,
         .notes = tr_notes,
+        .resolves = true,
     };
     struct glass_app_opts opts;
     char err[GLASS_APP_ERRLEN];
@@ -475,7 +470,6 @@ int main(int argc, char **argv)
         glass_app_usage_error(&app, "-f %u is beyond -m %u: the first hop must not be past "
                               "the last", t.first_ttl, t.max_ttl);
     t.out = opts.pcap && strcmp(opts.pcap, "-") == 0 ? stderr : stdout;
-    t.gw = opts.gw;
     t.data = calloc(1, t.packetlen - TR_HEADERS + 1);
     if (!t.data) {
         fprintf(stderr, "glass-traceroute: out of memory\n");
@@ -492,8 +486,9 @@ int main(int argc, char **argv)
         free(t.data);
         return 1;
     }
+    t.dns = glass_app_dns_server(t.stack, &opts);
     if (t.name) {
-        int r = glass_resolve_ipv4(t.stack, t.name, t.dns ? t.dns : opts.gw, &t.dst);
+        int r = glass_resolve_ipv4(t.stack, t.name, t.dns, &t.dst);
         if (r != 0) {
             fprintf(stderr, "glass-traceroute: %s: %s\n", t.name, glass_resolve_strerror(r));
             glass_app_shut_down(t.stack);

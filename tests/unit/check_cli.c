@@ -549,6 +549,32 @@ START_TEST(test_pcap_and_ctl_stored)
 }
 END_TEST
 
+/* --dns is shared by the apps that look names up (app->resolves) and
+ * unknown to the others; glass_app_dns_server prefers it to the gateway. */
+START_TEST(test_dns_only_for_resolving_apps)
+{
+    struct glass_app resolving = test_app;
+    char *argv_dns[] = {(char *)"glass-test", (char *)"--dns", (char *)"10.0.0.53", NULL};
+    char *argv_bad[] = {(char *)"glass-test", (char *)"--dns", (char *)"224.0.0.1", NULL};
+    struct harness h;
+
+    ck_parse_error("unknown option '--dns' (see --help)", "--dns", "10.0.0.53");
+    resolving.resolves = true;
+    ck_assert_int_eq(glass_app_parse(&resolving, 3, argv_dns, &opts, err, sizeof(err)),
+                     GLASS_APP_RUN);
+    ck_assert_uint_eq(opts.dns, A("10.0.0.53"));
+    harness_init(&h);
+    ck_assert_uint_eq(glass_app_dns_server(h.stack, &opts), A("10.0.0.53"));
+    opts.dns = 0; /* not given, no DHCP lease: the gateway */
+    ck_assert_uint_eq(glass_app_dns_server(h.stack, &opts), opts.gw);
+    harness_fini(&h);
+    ck_assert_int_eq(glass_app_parse(&resolving, 3, argv_bad, &opts, err, sizeof(err)),
+                     GLASS_APP_USAGE_ERROR);
+    ck_assert_str_eq(err, "--dns '224.0.0.1': bad address, expected the IPv4 address of a "
+                          "DNS server");
+}
+END_TEST
+
 /* ---- getopt: help, version, unknown, missing arguments, app options ----------------- */
 
 START_TEST(test_help_and_version)
@@ -972,6 +998,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_trace_lists);
     tcase_add_test(tc, test_trace_unknown_layer);
     tcase_add_test(tc, test_pcap_and_ctl_stored);
+    tcase_add_test(tc, test_dns_only_for_resolving_apps);
     tcase_add_test(tc, test_help_and_version);
     tcase_add_test(tc, test_unknown_options_and_missing_arguments);
     tcase_add_test(tc, test_app_options_and_operands);
