@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "checksum.h"
 #include "ipv4.h"
 #include "mem.h"
 #include "netif.h"
@@ -279,14 +278,8 @@ static int dhcp_send(struct dhcp_client *c, uint8_t type)
     if (!pkb)
         return -ENOBUFS;
     uint8_t *u = pkb_put(pkb, ulen);
-    put_be16(u, DHCP_CLIENT_PORT);
-    put_be16(u + 2, DHCP_SERVER_PORT);
-    put_be16(u + 4, (uint16_t)ulen);
-    put_be16(u + 6, 0);
     memcpy(u + UDP_HLEN, m, n);
-    uint16_t sum = csum_finish(csum_add(csum_pseudo_ipv4(src, dst, IPPROTO_UDP_, (uint16_t)ulen),
-                                        u, ulen));
-    put_be16(u + 6, sum ? sum : 0xffff);
+    udp_build_header(u, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, ulen, src, dst);
     pkb_set_l4(pkb);
     STAT_INC(stack, dhcp, tx);
     TRACE(stack, GLASS_TRACE_UDP, "dhcp  %s tx %s xid 0x%08x %s > %s", nif->name,

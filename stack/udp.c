@@ -232,13 +232,13 @@ void udp_input(struct glass_netif *nif, struct pkb *pkb)
 
 /* ---- output -------------------------------------------------------------- */
 
-/* RFC 768 header plus the checksum over the pseudo header; a sum that
- * comes out as zero is sent as all ones, since zero means "none". */
-static void udp_build_header(uint8_t *u, uint16_t sport_be, uint16_t dport_be, size_t ulen,
-                             uint32_t src, uint32_t dst)
+/* A sum that comes out as zero is sent as all ones, since zero means
+ * "none" (RFC 768). */
+void udp_build_header(uint8_t *u, uint16_t sport, uint16_t dport, size_t ulen, uint32_t src,
+                      uint32_t dst)
 {
-    memcpy(u + UDP_OFF_SPORT, &sport_be, 2);
-    memcpy(u + UDP_OFF_DPORT, &dport_be, 2);
+    put_be16(u + UDP_OFF_SPORT, sport);
+    put_be16(u + UDP_OFF_DPORT, dport);
     put_be16(u + UDP_OFF_LEN, (uint16_t)ulen);
     put_be16(u + UDP_OFF_CSUM, 0);
     uint32_t sum = csum_pseudo_ipv4(src, dst, IPPROTO_UDP_, (uint16_t)ulen);
@@ -276,7 +276,8 @@ int udp_output(struct glass_sock *sk, const struct msghdr *msg, size_t len, uint
     }
     uint8_t *u = pkb_put(pkb, ulen);
     udp_copy_iov(u + UDP_HLEN, msg, len);
-    udp_build_header(u, sk->lport, dport, ulen, src, dst);
+    udp_build_header(u, get_be16((const uint8_t *)&sk->lport), get_be16((const uint8_t *)&dport),
+                     ulen, src, dst);
     pkb_set_l4(pkb);
     TRACE(stack, GLASS_TRACE_UDP, "udp   tx %s:%u > %s:%u len %zu", ip4s(src).s,
           get_be16((const uint8_t *)&sk->lport), ip4s(dst).s, get_be16((const uint8_t *)&dport),

@@ -27,6 +27,13 @@ void udp_input(struct glass_netif *nif, struct pkb *pkb);
 int udp_output(struct glass_sock *sk, const struct msghdr *msg, size_t len, uint32_t dst,
                uint16_t dport);
 
+/* Fill the UDP header at u for the ulen bytes from u on (header and
+ * payload, payload already in place): ports in host order, the checksum
+ * over the IPv4 pseudo header of src > dst (network byte order).  For
+ * senders without a socket (the DHCP client). */
+void udp_build_header(uint8_t *u, uint16_t sport, uint16_t dport, size_t ulen, uint32_t src,
+                      uint32_t dst);
+
 /* An ICMP error (type/code, from `from`) quoting a UDP datagram we sent:
  * q = the quoted IPv4 header (qhlen bytes) followed by at least 8 bytes.
  * The connected socket whose 4-tuple it names gets so_error. */

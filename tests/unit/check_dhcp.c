@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "arp.h"
+#include "checksum.h"
 #include "dhcp.h"
 #include "eth.h"
 #include "ipv4.h"
@@ -60,6 +61,11 @@ static bool pop_dhcp(struct harness *h, struct sent *s)
         size_t mlen = get_be16(u + 4) - UDP_HLEN;
         ck_assert_uint_ge(mlen, DHCP_MIN_LEN);
         ck_assert_uint_eq(n, ETH_HLEN + IPV4_HLEN + UDP_HLEN + mlen);
+        /* RFC 768: a checksum is sent, and it covers the pseudo header */
+        ck_assert_uint_ne(get_be16(u + 6), 0);
+        uint32_t ph = csum_pseudo_ipv4(get_addr(ip + 12), get_addr(ip + 16), IPPROTO_UDP_,
+                                       (uint16_t)(UDP_HLEN + mlen));
+        ck_assert_uint_eq(csum_finish(csum_add(ph, u, UDP_HLEN + mlen)), 0);
         memset(s, 0, sizeof *s);
         memcpy(s->eth_dst, f, 6);
         s->ip_src = get_addr(ip + 12);
