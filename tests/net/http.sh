@@ -49,8 +49,6 @@ random_file() {
     head -c "$(($2 * 1048576))" /dev/urandom >"$1"
 }
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
 # httpd_start ARGS...: glass-httpd on tap0 (10.0.0.2); the access log goes
 # to $OUT/httpd.log, the rest (counters at exit) to $OUT/httpd.err.
 httpd_start() {
@@ -86,25 +84,10 @@ httpd_wait_ready() {
     fatal "glass-httpd did not answer a GET within 20 tries"
 }
 
-# SIGTERM, at most 10 s, exit status 0, no sanitizer report, counters.
+# httpd_stop: prog_stop, and the tcp counters printed.
 httpd_stop() {
-    local i rc=0
-    kill -TERM "$HTTPD_PID" 2>/dev/null || true
-    for i in $(seq 1 100); do
-        kill -0 "$HTTPD_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$HTTPD_PID" 2>/dev/null; then
-        kill -KILL "$HTTPD_PID" 2>/dev/null || true
-        fail "glass-httpd still running 10 s after SIGTERM (killed)"
-    fi
-    wait "$HTTPD_PID" || rc=$?
+    prog_stop glass-httpd "$HTTPD_PID" "$HTTPD_ERR"
     HTTPD_PID=
-    expect_eq "glass-httpd exit status after SIGTERM" "$rc" 0
-    if grep -Eq 'Sanitizer|runtime error:|leak|still in use' "$HTTPD_ERR"; then
-        fail "glass-httpd reported a sanitizer error or leak:"
-        grep -E -A20 'Sanitizer|runtime error:|leak|still in use' "$HTTPD_ERR" | head -60
-    fi
     grep -Eq '^tcp\.[a-z_]+ +[0-9]+$' "$HTTPD_ERR" ||
         fail "glass-httpd printed no tcp counters at exit"
 }
@@ -152,12 +135,5 @@ run_get() {
     took=$((SECONDS - start))
     note "\$ glass-get $*   (exit $rc after ${took}s)"
     sed 's/^/    /' "$OUT/$tag.err" | head -20
-    if grep -Eq 'Sanitizer|runtime error:|leak' "$OUT/$tag.err"; then
-        fail "glass-get $*: sanitizer report or leak"
-    fi
-}
-
-# has_line DESCRIPTION FILE REGEX
-has_line() {
-    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1: no /$3/ in $2"; fi
+    no_sanitizer_report "$OUT/$tag.err"
 }

@@ -6,8 +6,9 @@
 # name when the test exits, however it exits) with tap0 = 10.0.0.1/24 on
 # the kernel side.  glassd_start runs glassd on tap0 as 10.0.0.2; glassd_stop
 # ends it (only the pid we started) and checks it exited 0 and printed its
-# counters; counter NAME reads one of them.  expect_* record a failure and go
-# on, so one run shows every broken check; net_done exits with the verdict.
+# counters; counter NAME reads one of them.  expect_* and has_line record a
+# failure and go on, so one run shows every broken check; net_done exits
+# with the verdict.  Every wait is bounded: wait_for, wait_exit, prog_stop.
 #
 # Environment (set by tests/net/run; defaults let a test run on its own):
 #   GLASS_BUILD      build directory holding glassd, glass-ping (default build/)
@@ -50,6 +51,61 @@ expect_eq() { # DESCRIPTION ACTUAL EXPECTED
 }
 expect_ge() { # DESCRIPTION ACTUAL MINIMUM
     if [ "$2" -ge "$3" ]; then pass "$1 = $2 (>= $3)"; else fail "$1: got $2, expected at least $3"; fi
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# has_line DESCRIPTION FILE REGEX: some line of FILE matches.
+has_line() {
+    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1: no /$3/ in $2"; fi
+}
+
+# What ASan, LSan and UBSan print (a sanitizer build fails through this).
+SANITIZER_RE='Sanitizer|runtime error:|leak|still in use'
+no_sanitizer_report() { # FILE
+    if grep -Eq "$SANITIZER_RE" "$1"; then
+        fail "sanitizer report in $1:"
+        grep -E -A20 "$SANITIZER_RE" "$1" | head -60
+    fi
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: until COMMAND succeeds (bounded).
+wait_for() {
+    local what=$1 limit=$2 i
+    shift 2
+    for i in $(seq 1 $((limit * 10))); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    fail "$what: not within ${limit}s"
+    return 1
+}
+
+# wait_exit PID SECONDS: its exit status in $rc (killed and 124 after the limit).
+wait_exit() {
+    local pid=$1 limit=$2 i
+    rc=0
+    for i in $(seq 1 $((limit * 10))); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        rc=124
+        return 0
+    fi
+    wait "$pid" || rc=$?
+}
+
+# prog_stop NAME PID ERRFILE: SIGTERM, at most 10 s, exit status 0, no
+# sanitizer report in ERRFILE.
+prog_stop() {
+    local rc
+    kill -TERM "$2" 2>/dev/null || true
+    wait_exit "$2" 10
+    [ "$rc" -ne 124 ] || fail "$1 still running 10 s after SIGTERM (killed)"
+    expect_eq "$1 exit status after SIGTERM" "$rc" 0
+    no_sanitizer_report "$3"
 }
 
 in_ns() { ip netns exec "$NS" "$@"; }
@@ -145,25 +201,10 @@ glassd_wait_attached() {
     fatal "glassd did not attach to $GLASS_TAP within 5 s"
 }
 
-# SIGTERM, wait at most 10 s, check exit status 0 and the counters printed.
+# glassd_stop: prog_stop, and the counters printed.
 glassd_stop() {
-    local i rc=0
-    kill -TERM "$GLASSD_PID" 2>/dev/null || true
-    for i in $(seq 1 100); do
-        kill -0 "$GLASSD_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$GLASSD_PID" 2>/dev/null; then
-        kill -KILL "$GLASSD_PID" 2>/dev/null || true
-        fail "glassd still running 10 s after SIGTERM (killed)"
-    fi
-    wait "$GLASSD_PID" || rc=$?
+    prog_stop glassd "$GLASSD_PID" "$GLASSD_ERR"
     GLASSD_PID=
-    expect_eq "glassd exit status after SIGTERM" "$rc" 0
-    if grep -Eq 'Sanitizer|runtime error:|leak|still in use' "$GLASSD_ERR"; then
-        fail "glassd reported a sanitizer error or leak:"
-        grep -E -A20 'Sanitizer|runtime error:|leak|still in use' "$GLASSD_ERR" | head -60
-    fi
     # Counters are printed one "layer.name value" per line, non-zero only.
     grep -Eq '^eth\.rx +[0-9]+$' "$GLASSD_ERR" ||
         fail "glassd printed no counters at exit (no 'eth.rx N' line in $GLASSD_ERR)"

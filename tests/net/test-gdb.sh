@@ -37,20 +37,10 @@ gdb_start() {
 }
 # gdb_wait_exit: at most 20 s for gdb to finish its commands.
 gdb_wait_exit() {
-    local i
-    for i in $(seq 1 200); do
-        kill -0 "$GDB_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$GDB_PID" 2>/dev/null; then
-        kill -KILL "$GDB_PID" 2>/dev/null || true
-        fail "gdb still running 20 s after the breakpoint (killed)"
-    fi
-    wait "$GDB_PID" 2>/dev/null || true
+    local rc
+    wait_exit "$GDB_PID" 20
+    [ "$rc" -ne 124 ] || fail "gdb still running 20 s after the breakpoint (killed)"
     GDB_PID=
-}
-expect_line() { # DESCRIPTION FILE REGEX
-    if grep -Eq -- "$3" "$2"; then pass "$1"; else fail "$1: no line matching /$3/ in $2"; fi
 }
 
 kmac=$(ip -n "$NS" -o link show dev "$GLASS_TAP" | sed -nE 's/.*link\/ether ([0-9a-f:]+).*/\1/p')
@@ -89,15 +79,15 @@ done
 gdb_wait_exit
 note "gdb said:"
 sed 's/^/    | /' "$OUT/ping.out"
-expect_line "gdb stopped in ipv4_input" "$OUT/ping.out" 'Breakpoint 1, ipv4_input \(nif='
-expect_line "pkb printer: Ethernet $kmac > glass's MAC, IPv4" "$OUT/ping.out" "^  eth  $kmac > 02:00:0a:00:00:02 type 0x0800\$"
-expect_line "pkb printer: IPv4 10.0.0.1 > 10.0.0.2 proto 1 (RFC 791)" "$OUT/ping.out" '^  ipv4 10\.0\.0\.1 > 10\.0\.0\.2 proto 1 ttl 64 len 84 '
-expect_line "pkb printer: ICMP echo request (RFC 792)" "$OUT/ping.out" '^  icmp echo request \(type 8 code 0\) id [0-9]+ seq [0-9]+'
-expect_line "glass-arp: 10.0.0.1 is $kmac (RFC 826)" "$OUT/ping.out" "^10\.0\.0\.1 +$kmac +REACHABLE +tap0"
-expect_line "glass-routes: connected route" "$OUT/ping.out" '^10\.0\.0\.0/24 dev tap0 metric 0 \(connected\)$'
-expect_line "glass-routes: default route" "$OUT/ping.out" '^default via 10\.0\.0\.1 dev tap0 '
-expect_line "glass-ifs: tap0 10.0.0.2/24 up" "$OUT/ping.out" '^1: tap0 02:00:0a:00:00:02 mtu 1500 UP 10\.0\.0\.2/24 '
-expect_line "glass-layers set its breakpoints" "$OUT/ping.out" '^glass-layers: 1[0-9] breakpoints'
+has_line "gdb stopped in ipv4_input" "$OUT/ping.out" 'Breakpoint 1, ipv4_input \(nif='
+has_line "pkb printer: Ethernet $kmac > glass's MAC, IPv4" "$OUT/ping.out" "^  eth  $kmac > 02:00:0a:00:00:02 type 0x0800\$"
+has_line "pkb printer: IPv4 10.0.0.1 > 10.0.0.2 proto 1 (RFC 791)" "$OUT/ping.out" '^  ipv4 10\.0\.0\.1 > 10\.0\.0\.2 proto 1 ttl 64 len 84 '
+has_line "pkb printer: ICMP echo request (RFC 792)" "$OUT/ping.out" '^  icmp echo request \(type 8 code 0\) id [0-9]+ seq [0-9]+'
+has_line "glass-arp: 10.0.0.1 is $kmac (RFC 826)" "$OUT/ping.out" "^10\.0\.0\.1 +$kmac +REACHABLE +tap0"
+has_line "glass-routes: connected route" "$OUT/ping.out" '^10\.0\.0\.0/24 dev tap0 metric 0 \(connected\)$'
+has_line "glass-routes: default route" "$OUT/ping.out" '^default via 10\.0\.0\.1 dev tap0 '
+has_line "glass-ifs: tap0 10.0.0.2/24 up" "$OUT/ping.out" '^1: tap0 02:00:0a:00:00:02 mtu 1500 UP 10\.0\.0\.2/24 '
+has_line "glass-layers set its breakpoints" "$OUT/ping.out" '^glass-layers: 1[0-9] breakpoints'
 stops=$(sed -n 's/^layer-stop: //p' "$OUT/ping.out" | tr '\n' ' ')
 expect_eq "glass-layers stops on the way up and down" "$stops" \
     "icmp_input icmp_output ipv4_output arp_output eth_output "
@@ -121,10 +111,10 @@ in_ns curl -s -m 3 -o /dev/null "http://$GLASS_STACK_ADDR/" || true
 gdb_wait_exit
 note "gdb said:"
 sed 's/^/    | /' "$OUT/http.out"
-expect_line "gdb stopped in tcp_ack_input" "$OUT/http.out" 'hit Breakpoint 1, tcp_ack_input \(tcb='
-expect_line "tcb printer: 10.0.0.2:80 > 10.0.0.1 ESTABLISHED (RFC 9293 3.3.2)" "$OUT/http.out" '^\$1 = tcb 10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ ESTABLISHED$'
-expect_line "tcb printer: relative sequence numbers after the handshake" "$OUT/http.out" '^  snd_una=0 snd_nxt=1 snd_wnd=[0-9]+ \(relative to iss='
-expect_line "glass-tcbs: the listener" "$OUT/http.out" 'tcb 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'
-expect_line "glass-tcbs: 2 control blocks" "$OUT/http.out" '^2 control blocks$'
-expect_line "sock printer: the listening socket" "$OUT/http.out" '^\$2 = sock fd [0-9]+ tcp 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'
+has_line "gdb stopped in tcp_ack_input" "$OUT/http.out" 'hit Breakpoint 1, tcp_ack_input \(tcb='
+has_line "tcb printer: 10.0.0.2:80 > 10.0.0.1 ESTABLISHED (RFC 9293 3.3.2)" "$OUT/http.out" '^\$1 = tcb 10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ ESTABLISHED$'
+has_line "tcb printer: relative sequence numbers after the handshake" "$OUT/http.out" '^  snd_una=0 snd_nxt=1 snd_wnd=[0-9]+ \(relative to iss='
+has_line "glass-tcbs: the listener" "$OUT/http.out" 'tcb 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'
+has_line "glass-tcbs: 2 control blocks" "$OUT/http.out" '^2 control blocks$'
+has_line "sock printer: the listening socket" "$OUT/http.out" '^\$2 = sock fd [0-9]+ tcp 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'
 net_done

@@ -31,46 +31,10 @@ with open(path, "w") as f:
 EOF
 }
 
-# wait_for DESCRIPTION SECONDS COMMAND...: until COMMAND succeeds (bounded).
-wait_for() {
-    local what=$1 limit=$2 i
-    shift 2
-    for i in $(seq 1 $((limit * 10))); do
-        "$@" && return 0
-        sleep 0.1
-    done
-    fail "$what: not within ${limit}s"
-    return 1
-}
-
-# wait_exit PID SECONDS: its exit status in $rc (killed and 124 after the limit).
-wait_exit() {
-    local pid=$1 limit=$2 i
-    rc=0
-    for i in $(seq 1 $((limit * 10))); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        rc=124
-        return 0
-    fi
-    wait "$pid" || rc=$?
-}
-
 # shellcheck disable=SC2317 # called through wait_for
 size_at_least() { [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]; }
 # shellcheck disable=SC2317 # called through wait_for
 udp_bound() { in_ns ss -H -uln "sport = :$1" | grep -q .; }
-
-no_sanitizer_report() { # FILE
-    if grep -Eq 'Sanitizer|runtime error:|leak' "$1"; then
-        fail "sanitizer report in $1:"
-        grep -E -A20 'Sanitizer|runtime error:|leak' "$1" | head -60
-    fi
-}
 
 expect_same() { # DESCRIPTION GOT WANT
     if cmp -s "$2" "$3"; then
