@@ -91,7 +91,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Decimal digits only (no sign, no spaces, no 0x), value <= max. */
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+int glass_app_parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
     unsigned long v = 0;
 
@@ -166,7 +166,7 @@ static int parse_addr_prefix(const char *s, uint32_t *addr, unsigned *prefix_len
         set_err(why, whylen, "bad address '%s'", buf);
         return -1;
     }
-    if (parse_ulong(slash + 1, 0xffffffffUL, &plen) < 0) {
+    if (glass_app_parse_ulong(slash + 1, 0xffffffffUL, &plen) < 0) {
         set_err(why, whylen, "bad prefix '%s'", slash + 1);
         return -1;
     }
@@ -260,7 +260,7 @@ static int if_mtu(const char *v, struct glass_if_spec *out, char *why, size_t wh
         set_err(why, whylen, "mtu= given twice");
         return -1;
     }
-    if (parse_ulong(v, 0xffffffffUL, &mtu) < 0 || mtu < GLASS_APP_MTU_MIN ||
+    if (glass_app_parse_ulong(v, 0xffffffffUL, &mtu) < 0 || mtu < GLASS_APP_MTU_MIN ||
         mtu > GLASS_APP_MTU_MAX) {
         set_err(why, whylen, "mtu '%s' out of range %d..%d", v, GLASS_APP_MTU_MIN,
                 GLASS_APP_MTU_MAX);
@@ -318,7 +318,7 @@ static int parse_percent_ppm(const char *v, unsigned *ppm)
         if (dot == v)
             strcpy(digits, "0");
     }
-    if (parse_ulong(digits, 100, &whole) < 0 || whole * 10000 + frac > 1000000)
+    if (glass_app_parse_ulong(digits, 100, &whole) < 0 || whole * 10000 + frac > 1000000)
         return -1;
     *ppm = (unsigned)(whole * 10000 + frac);
     return 0;
@@ -337,7 +337,7 @@ static int parse_duration_us(const char *v, glass_time_t max, glass_time_t *us)
         return -1;
     memcpy(digits, v, n);
     digits[n] = '\0';
-    if (parse_ulong(digits, 0xffffffffUL, &num) < 0)
+    if (glass_app_parse_ulong(digits, 0xffffffffUL, &num) < 0)
         return -1;
     if (v[n] == '\0' && num == 0) {
         *us = 0;
@@ -395,7 +395,7 @@ static int if_impair(const char *item, struct glass_if_spec *out, char *why, siz
         set_err(why, whylen, "bad delay '%s': want a time up to 10s such as 5ms, 200us or 1s", v);
         return -2;
     default:
-        if (parse_ulong(v, ULONG_MAX, &seed) == 0) {
+        if (glass_app_parse_ulong(v, ULONG_MAX, &seed) == 0) {
             im->seed = seed;
             return 0;
         }

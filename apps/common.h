@@ -143,6 +143,8 @@ int glass_app_parse_if(const char *spec, struct glass_if_spec *out, char *err, s
 int glass_app_parse_route(const char *spec, struct glass_route_spec *out, char *err,
                           size_t errlen);
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen);
+/* Decimal digits only (no sign, no spaces, no 0x), value <= max: 0, or -1. */
+int glass_app_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 /* A decimal port number 1..65535 and nothing else: 0, or -1. */
 int glass_app_parse_port(const char *s, unsigned *port);
 /* --dns ADDR: a unicast IPv4 address of a DNS server: 0, or -1 with err set. */

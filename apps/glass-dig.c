@@ -98,18 +98,11 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 /* Decimal 1..max. */
 static int parse_small(const char *s, unsigned max, unsigned *out)
 {
-    unsigned v = 0;
+    unsigned long v;
 
-    if (*s == '\0')
+    if (glass_app_parse_ulong(s, max, &v) < 0 || v < 1)
         return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > max)
-            return -1;
-        v = v * 10 + (unsigned)(*s - '0');
-    }
-    if (v < 1 || v > max)
-        return -1;
-    *out = v;
+    *out = (unsigned)v;
     return 0;
 }
 

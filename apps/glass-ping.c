@@ -108,22 +108,6 @@ static const struct glass_app_option ping_options[] = {
     {0},
 };
 
-/* Decimal digits only (no sign, no spaces), value <= max. */
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-    unsigned long v = 0;
-
-    if (*s == '\0')
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (max - (unsigned long)(*s - '0')) / 10)
-            return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* Decimal seconds ("0.2", "1", "1.5") >= min -> microseconds. */
 static int parse_seconds(const char *s, double min, glass_time_t *out)
 {
@@ -145,7 +129,7 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
 
     switch (key) {
     case KEY_COUNT:
-        if (parse_ulong(arg, PING_MAX_COUNT, &v) == 0 && v >= 1) {
+        if (glass_app_parse_ulong(arg, PING_MAX_COUNT, &v) == 0 && v >= 1) {
             p->count = v;
             return 0;
         }
@@ -158,7 +142,7 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         snprintf(err, errlen, "-i '%s': bad interval, expected SECONDS >= 0.001", arg);
         return -1;
     case KEY_SIZE:
-        if (parse_ulong(arg, PING_MAX_SIZE, &v) == 0) {
+        if (glass_app_parse_ulong(arg, PING_MAX_SIZE, &v) == 0) {
             p->size = v;
             return 0;
         }
@@ -174,7 +158,7 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         p->quiet = true;
         return 0;
     case KEY_TTL:
-        if (parse_ulong(arg, 255, &v) == 0 && v >= 1) {
+        if (glass_app_parse_ulong(arg, 255, &v) == 0 && v >= 1) {
             p->ttl = (unsigned)v;
             return 0;
         }

@@ -116,16 +116,9 @@ static const struct glass_app_option tr_options[] = {
 /* Decimal digits only, min <= value <= max. */
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned *out)
 {
-    unsigned long v = 0;
+    unsigned long v;
 
-    if (*s == '\0')
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9' || v > (max - (unsigned long)(*s - '0')) / 10)
-            return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
-    }
-    if (v < min)
+    if (glass_app_parse_ulong(s, max, &v) < 0 || v < min)
         return -1;
     *out = (unsigned)v;
     return 0;
