@@ -26,6 +26,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 NS=
+FAR_NS_LIST=() # made by far_net_up; net_cleanup deletes them
 OUT=
 GLASSD_PID=
 GLASSD_ERR=
@@ -132,15 +133,21 @@ net_setup() {
 }
 
 net_cleanup() {
-    local rc=$? pid
+    local rc=$? pid ns
     if [ -n "$GLASSD_PID" ] && kill -0 "$GLASSD_PID" 2>/dev/null; then
         kill -KILL "$GLASSD_PID" 2>/dev/null || true
         wait "$GLASSD_PID" 2>/dev/null || true
     fi
-    # Whatever else still runs in our private namespace was started by this
-    # test (a glass-ping cut short): end it by pid so the tap goes with it.
-    for pid in $(ip netns pids "$NS" 2>/dev/null); do
-        kill -KILL "$pid" 2>/dev/null || true
+    # Whatever else still runs in our private namespaces was started by
+    # this test (a glass-ping cut short, a capture): end it by pid so the
+    # tap goes with it.
+    for ns in "$NS" "${FAR_NS_LIST[@]}"; do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do
+            kill -KILL "$pid" 2>/dev/null || true
+        done
+    done
+    for ns in "${FAR_NS_LIST[@]}"; do
+        ip netns del "$ns" 2>/dev/null || true
     done
     "$GLASS_ROOT/scripts/netns-down" "$NS" >/dev/null 2>&1 || true
     exit "$rc"
@@ -149,10 +156,11 @@ net_cleanup() {
 # far_net_up FAR_NS FAR_ADDR NEAR_MTU FAR_MTU: a second namespace FAR_NS,
 # FAR_ADDR/24 on 10.0.9.0/24, behind the test's namespace, which forwards
 # between tap0 and the veth farv0 (10.0.9.1, MTU NEAR_MTU; FAR_MTU on the
-# far end, farv1).  The caller deletes FAR_NS by name in its EXIT trap.
+# far end, farv1).  net_cleanup deletes FAR_NS, however the test ends.
 far_net_up() {
     local far=$1 addr=$2 near_mtu=$3 far_mtu=$4
     ip netns add "$far"
+    FAR_NS_LIST+=("$far")
     ip -n "$NS" link add farv0 type veth peer name farv1 netns "$far"
     ip -n "$NS" addr add 10.0.9.1/24 dev farv0
     ip -n "$NS" link set farv0 mtu "$near_mtu" up

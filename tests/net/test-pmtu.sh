@@ -17,30 +17,12 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/http.sh"
 
 FAR_ADDR=10.0.9.2
-CAP_PID=
 
 http_setup pmtu
 command -v dumpcap >/dev/null || { echo "SKIP: dumpcap missing (apt-get install tshark)"; exit 77; }
 FAR_NS=$NS-far
-
-# The capture and the second namespace go by pid and by name, however the
-# test ends; then http.sh's and lib.sh's cleanups.
-pmtu_cleanup() {
-    local rc=$?
-    if [ -n "$CAP_PID" ] && kill -0 "$CAP_PID" 2>/dev/null; then
-        kill -KILL "$CAP_PID" 2>/dev/null || true
-        wait "$CAP_PID" 2>/dev/null || true
-    fi
-    ip netns del "$FAR_NS" 2>/dev/null || true
-    httpd_kill
-    rm -rf "$SCRATCH"
-    # errexit still holds in a trap: without set +e, a failed test's
-    # status would end this function before net_cleanup deletes $NS.
-    set +e
-    (exit "$rc")
-    net_cleanup
-}
-trap pmtu_cleanup EXIT
+# (net_cleanup ends the capture in $FAR_NS and deletes it, however the
+# test ends.)
 
 far_net_up "$FAR_NS" "$FAR_ADDR" 1400 1500
 note "lab: $NS forwards to $FAR_NS ($FAR_ADDR) over a veth of MTU 1400 (1500 at the far end)"
@@ -70,13 +52,7 @@ expect_eq "GET /big.bin sha256" "$(sha "$SCRATCH/big.body")" "$(sha "$W/big.bin"
 
 sleep 0.5
 kill -INT "$CAP_PID" 2>/dev/null || true
-for _ in $(seq 1 50); do
-    kill -0 "$CAP_PID" 2>/dev/null || break
-    sleep 0.1
-done
-kill -KILL "$CAP_PID" 2>/dev/null || true
-wait "$CAP_PID" 2>/dev/null || true
-CAP_PID=
+wait_exit "$CAP_PID" 5
 httpd_stop
 
 # RFC 1191 3: DF on every segment glass sent (its own capture, tap0).

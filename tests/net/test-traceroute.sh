@@ -22,18 +22,6 @@ net_setup traceroute
 [ -x "$GLASS_TRACEROUTE" ] || fatal "no glass-traceroute in $GLASS_BUILD"
 FAR_NS=$NS-far
 
-# The second namespace goes with the first, by name, however the test ends.
-tr_cleanup() {
-    local rc=$?
-    # errexit still holds in a trap: without set +e a failed test's status
-    # would end this function before net_cleanup deletes $NS.
-    set +e
-    ip netns del "$FAR_NS" 2>/dev/null
-    (exit "$rc")
-    net_cleanup
-}
-trap tr_cleanup EXIT
-
 far_net_up "$FAR_NS" "$FAR_ADDR" 1400 1400
 # Linux rate-limits ICMP errors per peer (6 at once, then 1/s): this test
 # asks for more than that within seconds.
