@@ -255,7 +255,7 @@ static void icmp_error_input(struct glass_stack *stack, const struct pkb *pkb)
           m[1], ip4s(get_addr(ip + 12)).s);
     if (qlen < IPV4_HLEN || (q[0] >> 4) != 4)
         return;
-    size_t qhlen = (size_t)(q[0] & 0x0f) * 4;
+    size_t qhlen = ipv4_hlen(q);
     if (qhlen < IPV4_HLEN || qlen < qhlen + ICMP_HLEN)
         return;
     /* RFC 1191 4: the next-hop MTU is in the low 16 bits of the unused
@@ -399,7 +399,7 @@ void icmp_send_error(struct glass_stack *stack, const struct pkb *orig, uint8_t 
 {
     const uint8_t *ip = pkb_l3(orig);
     size_t avail = ip ? (size_t)(orig->tail - ip) : 0;
-    size_t hlen = avail >= IPV4_HLEN ? (size_t)(ip[0] & 0x0f) * 4 : 0;
+    size_t hlen = avail >= IPV4_HLEN ? ipv4_hlen(ip) : 0;
     if (hlen < IPV4_HLEN || hlen > avail) {
         STAT_INC(stack, icmp, error_suppressed);
         TRACE(stack, GLASS_TRACE_ICMP, "icmp  no %s: no IPv4 header to quote",

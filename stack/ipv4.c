@@ -40,18 +40,6 @@
 /* Datagrams to ourselves waiting for the next poll (ping 10.0.0.2). */
 #define IPV4_LOCAL_Q_MAX 64
 
-/* Header fields (RFC 791 3.1), as byte offsets into the header. */
-#define IPV4_OFF_VER_IHL 0
-#define IPV4_OFF_TOS 1
-#define IPV4_OFF_TOTLEN 2
-#define IPV4_OFF_ID 4
-#define IPV4_OFF_FRAG 6
-#define IPV4_OFF_TTL 8
-#define IPV4_OFF_PROTO 9
-#define IPV4_OFF_CSUM 10
-#define IPV4_OFF_SRC 12
-#define IPV4_OFF_DST 16
-
 /* Option types (RFC 791 3.1): single-byte ones, and the source routes. */
 #define IPV4_OPT_EOL 0          /* End of Option List */
 #define IPV4_OPT_NOP 1          /* No Operation */
@@ -76,11 +64,6 @@ bool ipv4_is_any_broadcast(struct glass_stack *stack, uint32_t addr)
         if (netif_is_subnet_broadcast(nif, addr))
             return true;
     return false;
-}
-
-static size_t ipv4_hlen(const uint8_t *h)
-{
-    return (size_t)(h[IPV4_OFF_VER_IHL] & 0x0f) * 4;
 }
 
 /* ---- input --------------------------------------------------------------- */

@@ -21,6 +21,24 @@ struct pkb;
 #define IPV4_FLAG_MF 0x2000
 #define IPV4_OFFSET_MASK 0x1fff
 
+/* Header fields (RFC 791 3.1), as byte offsets into the header. */
+#define IPV4_OFF_VER_IHL 0
+#define IPV4_OFF_TOS 1
+#define IPV4_OFF_TOTLEN 2
+#define IPV4_OFF_ID 4
+#define IPV4_OFF_FRAG 6
+#define IPV4_OFF_TTL 8
+#define IPV4_OFF_PROTO 9
+#define IPV4_OFF_CSUM 10
+#define IPV4_OFF_SRC 12
+#define IPV4_OFF_DST 16
+
+/* The header length in bytes: IHL counts 32-bit words. */
+static inline size_t ipv4_hlen(const uint8_t *h)
+{
+    return (size_t)(h[IPV4_OFF_VER_IHL] & 0x0f) * 4;
+}
+
 #define IPPROTO_ICMP_ 1         /* trailing _: avoid clashing with <netinet/in.h> */
 #define IPPROTO_TCP_ 6
 #define IPPROTO_UDP_ 17

@@ -41,13 +41,6 @@
 #include "util.h"
 
 /* Header fields used here (RFC 791 3.1), as byte offsets. */
-#define FWD_OFF_TOTLEN 2
-#define FWD_OFF_FRAG 6
-#define FWD_OFF_TTL 8
-#define FWD_OFF_PROTO 9
-#define FWD_OFF_CSUM 10
-#define FWD_OFF_SRC 12
-#define FWD_OFF_DST 16
 
 int glass_stack_set_forwarding(struct glass_stack *stack, int on)
 {
@@ -80,7 +73,7 @@ bool ipv4_forward_wanted(struct glass_netif *in, const struct pkb *pkb)
     struct glass_stack *stack = in->stack;
     if (!stack->ip_forward)
         return false;
-    uint32_t dst = get_addr(pkb->data + FWD_OFF_DST);
+    uint32_t dst = get_addr(pkb->data + IPV4_OFF_DST);
     /* Ours, a broadcast of this link, or multicast: the host path. */
     return !ipv4_is_local(stack, dst) && !ipv4_is_broadcast(in, dst) && !ip4_is_multicast(dst);
 }
@@ -89,8 +82,8 @@ bool ipv4_forward_wanted(struct glass_netif *in, const struct pkb *pkb)
 static void fwd_drop(struct glass_stack *stack, struct pkb *pkb, const char *why)
 {
     const uint8_t *h = pkb->data;
-    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fwd drop: %s > %s %s", ip4s(get_addr(h + FWD_OFF_SRC)).s,
-          ip4s(get_addr(h + FWD_OFF_DST)).s, why);
+    TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fwd drop: %s > %s %s", ip4s(get_addr(h + IPV4_OFF_SRC)).s,
+          ip4s(get_addr(h + IPV4_OFF_DST)).s, why);
     pkb_free(stack, pkb);
 }
 
@@ -131,7 +124,7 @@ static bool fwd_acceptable(struct glass_netif *in, struct pkb *pkb)
 {
     struct glass_stack *stack = in->stack;
     const uint8_t *h = pkb->data;
-    uint32_t src = get_addr(h + FWD_OFF_SRC), dst = get_addr(h + FWD_OFF_DST);
+    uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
     const uint8_t *l2 = pkb_l2(pkb);
     const char *why;
 
@@ -157,7 +150,7 @@ static bool fwd_acceptable(struct glass_netif *in, struct pkb *pkb)
         fwd_drop(stack, pkb, "directed broadcast, not forwarded (RFC 1812 5.3.5.2, RFC 2644)");
         return false;
     }
-    if (ipv4_has_source_route(h, (size_t)(h[0] & 0x0f) * 4)) {
+    if (ipv4_has_source_route(h, ipv4_hlen(h))) {
         STAT_INC(stack, ipv4, drop_source_route);
         fwd_drop(stack, pkb, "carries a source route (not forwarded, RFC 7126 4.3/4.4)");
         return false;
@@ -190,8 +183,8 @@ void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
         return;
 
     uint8_t *h = pkb->data;
-    uint32_t src = get_addr(h + FWD_OFF_SRC), dst = get_addr(h + FWD_OFF_DST);
-    uint8_t ttl = h[FWD_OFF_TTL];
+    uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
+    uint8_t ttl = h[IPV4_OFF_TTL];
 
     /* RFC 1812 5.3.1: a datagram whose TTL would reach zero here dies here. */
     if (ttl <= 1) {
@@ -215,7 +208,7 @@ void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
     uint32_t nexthop = route_nexthop(r, dst);
     size_t total = pkb_len(pkb);
     bool too_big = total > r->nif->mtu;
-    if (too_big && (get_be16(h + FWD_OFF_FRAG) & IPV4_FLAG_DF)) {
+    if (too_big && (get_be16(h + IPV4_OFF_FRAG) & IPV4_FLAG_DF)) {
         /* RFC 1191 4: say how big a datagram the next hop takes. */
         STAT_INC(stack, ipv4, fwd_frag_needed);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fwd %s > %s: %zu bytes > mtu %u of %s with DF",
@@ -228,13 +221,13 @@ void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
     /* RFC 1812 5.3.1 and RFC 1624: one less hop; patch the checksum for
      * the 16-bit word that holds TTL and protocol instead of summing the
      * header again. */
-    uint16_t old_word = (uint16_t)(ttl << 8 | h[FWD_OFF_PROTO]);
-    h[FWD_OFF_TTL] = (uint8_t)(ttl - 1);
-    uint16_t new_word = (uint16_t)(h[FWD_OFF_TTL] << 8 | h[FWD_OFF_PROTO]);
-    put_be16(h + FWD_OFF_CSUM, ipv4_csum_update16(get_be16(h + FWD_OFF_CSUM), old_word, new_word));
+    uint16_t old_word = (uint16_t)(ttl << 8 | h[IPV4_OFF_PROTO]);
+    h[IPV4_OFF_TTL] = (uint8_t)(ttl - 1);
+    uint16_t new_word = (uint16_t)(h[IPV4_OFF_TTL] << 8 | h[IPV4_OFF_PROTO]);
+    put_be16(h + IPV4_OFF_CSUM, ipv4_csum_update16(get_be16(h + IPV4_OFF_CSUM), old_word, new_word));
 
     TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fwd %s > %s ttl %u len %zu: %s -> %s via %s",
-          ip4s(src).s, ip4s(dst).s, h[FWD_OFF_TTL], total, in->name, r->nif->name,
+          ip4s(src).s, ip4s(dst).s, h[IPV4_OFF_TTL], total, in->name, r->nif->name,
           ip4s(nexthop).s);
     pkb->nif = r->nif;
     if (too_big) {

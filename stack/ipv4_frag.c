@@ -31,15 +31,6 @@
 #include "trace.h"
 #include "util.h"
 
-/* Header fields (RFC 791 3.1), byte offsets. */
-#define OFF_TOTLEN 2
-#define OFF_ID 4
-#define OFF_FRAG 6
-#define OFF_PROTO 9
-#define OFF_CSUM 10
-#define OFF_SRC 12
-#define OFF_DST 16
-
 #define OPT_EOL 0
 #define OPT_NOP 1
 #define OPT_COPIED 0x80         /* RFC 791 3.1: "copied flag" of an option type */
@@ -74,14 +65,9 @@ struct ipv4_reass {
     size_t mem;
 };
 
-static size_t frag_hlen(const uint8_t *h)
-{
-    return (size_t)(h[0] & 0x0f) * 4;
-}
-
 int ipv4_is_fragment(const uint8_t *h)
 {
-    return (get_be16(h + OFF_FRAG) & (IPV4_FLAG_MF | IPV4_OFFSET_MASK)) != 0;
+    return (get_be16(h + IPV4_OFF_FRAG) & (IPV4_FLAG_MF | IPV4_OFFSET_MASK)) != 0;
 }
 
 /* What a held fragment costs: its buffer with headroom, plus our node. */
@@ -160,8 +146,8 @@ static void reass_timeout(struct glass_stack *stack, void *arg)
     do {                                                                                           \
         STAT_INC(stack, ipv4, counter);                                                            \
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop fragment %s > %s id %u: " fmt,                  \
-              ip4s(get_addr((h) + OFF_SRC)).s, ip4s(get_addr((h) + OFF_DST)).s,                    \
-              get_be16((h) + OFF_ID), __VA_ARGS__);                                                \
+              ip4s(get_addr((h) + IPV4_OFF_SRC)).s, ip4s(get_addr((h) + IPV4_OFF_DST)).s,                    \
+              get_be16((h) + IPV4_OFF_ID), __VA_ARGS__);                                                \
     } while (0)
 
 /* The checks one fragment must pass on its own (RFC 791 3.2, RFC 1858).
@@ -169,8 +155,8 @@ static void reass_timeout(struct glass_stack *stack, void *arg)
 static bool reass_fragment_valid(struct glass_stack *stack, const uint8_t *h, uint32_t off,
                                  uint32_t len, bool mf)
 {
-    size_t hlen = frag_hlen(h);
-    uint16_t fo = get_be16(h + OFF_FRAG) & IPV4_OFFSET_MASK;
+    size_t hlen = ipv4_hlen(h);
+    uint16_t fo = get_be16(h + IPV4_OFF_FRAG) & IPV4_OFFSET_MASK;
     if (len == 0 || (mf && len % 8 != 0)) {
         /* RFC 791 3.2: every fragment but the last carries a multiple of
          * 8 octets of data; a fragment without data says nothing. */
@@ -186,7 +172,7 @@ static bool reass_fragment_valid(struct glass_stack *stack, const uint8_t *h, ui
     /* RFC 1858 3.2: a TCP fragment at offset 8 could rewrite the flags of
      * the header in the first fragment (the tiny fragment attack); and a
      * first fragment too short to hold the transport header hides it. */
-    uint8_t proto = h[OFF_PROTO];
+    uint8_t proto = h[IPV4_OFF_PROTO];
     uint32_t min_first = proto == IPPROTO_TCP_ ? 20 : 8;
     if ((proto == IPPROTO_TCP_ && fo == 1) || (off == 0 && mf && len < min_first)) {
         REASS_DROP(stack, reass_drop_tiny, h, "tiny fragment (offset %u, %u bytes, proto %u)", off,
@@ -198,10 +184,10 @@ static bool reass_fragment_valid(struct glass_stack *stack, const uint8_t *h, ui
 
 static struct reass_dgram *reass_find(struct glass_stack *stack, const uint8_t *h)
 {
-    uint32_t src = get_addr(h + OFF_SRC), dst = get_addr(h + OFF_DST);
-    uint16_t id = get_be16(h + OFF_ID);
+    uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
+    uint16_t id = get_be16(h + IPV4_OFF_ID);
     for (struct reass_dgram *d = stack->reass->first; d; d = d->next)
-        if (d->src == src && d->dst == dst && d->id == id && d->proto == h[OFF_PROTO])
+        if (d->src == src && d->dst == dst && d->id == id && d->proto == h[IPV4_OFF_PROTO])
             return d;
     return NULL;
 }
@@ -231,10 +217,10 @@ static struct reass_dgram *reass_new(struct glass_stack *stack, const uint8_t *h
     if (!d)
         return NULL;
     d->stack = stack;
-    d->src = get_addr(h + OFF_SRC);
-    d->dst = get_addr(h + OFF_DST);
-    d->id = get_be16(h + OFF_ID);
-    d->proto = h[OFF_PROTO];
+    d->src = get_addr(h + IPV4_OFF_SRC);
+    d->dst = get_addr(h + IPV4_OFF_DST);
+    d->id = get_be16(h + IPV4_OFF_ID);
+    d->proto = h[IPV4_OFF_PROTO];
     timer_init(&d->timer, "ipv4-reass", reass_timeout, d);
     if (timer_arm(stack, &d->timer, IPV4_REASS_TIMEOUT) < 0) {
         glass_free(stack, d);
@@ -269,7 +255,7 @@ static int reass_place(const struct reass_dgram *d, const uint8_t *data, uint32_
         }
         if (p->off >= end)
             break;
-        const uint8_t *pd = p->pkb->data + frag_hlen(p->pkb->data);
+        const uint8_t *pd = p->pkb->data + ipv4_hlen(p->pkb->data);
         if (p->off == off && p->end == end && memcmp(pd, data, end - off) == 0)
             return 1;
         return -1;
@@ -283,7 +269,7 @@ static int reass_place(const struct reass_dgram *d, const uint8_t *data, uint32_
 static struct pkb *reass_assemble(struct glass_stack *stack, struct reass_dgram *d)
 {
     const uint8_t *fh = d->pieces->pkb->data;
-    size_t hlen = frag_hlen(fh);
+    size_t hlen = ipv4_hlen(fh);
     if (hlen + d->data_len > 0xffff) {
         /* Possible when the first fragment's header is longer than the
          * one the length check saw. */
@@ -298,11 +284,11 @@ static struct pkb *reass_assemble(struct glass_stack *stack, struct reass_dgram 
     uint8_t *h = pkb_put(pkb, hlen + d->data_len);
     memcpy(h, fh, hlen);
     for (const struct reass_piece *p = d->pieces; p; p = p->next)
-        memcpy(h + hlen + p->off, p->pkb->data + frag_hlen(p->pkb->data), p->end - p->off);
-    put_be16(h + OFF_TOTLEN, (uint16_t)(hlen + d->data_len));
-    put_be16(h + OFF_FRAG, get_be16(fh + OFF_FRAG) & IPV4_FLAG_DF);
-    put_be16(h + OFF_CSUM, 0);
-    put_be16(h + OFF_CSUM, inet_checksum(h, hlen));
+        memcpy(h + hlen + p->off, p->pkb->data + ipv4_hlen(p->pkb->data), p->end - p->off);
+    put_be16(h + IPV4_OFF_TOTLEN, (uint16_t)(hlen + d->data_len));
+    put_be16(h + IPV4_OFF_FRAG, get_be16(fh + IPV4_OFF_FRAG) & IPV4_FLAG_DF);
+    put_be16(h + IPV4_OFF_CSUM, 0);
+    put_be16(h + IPV4_OFF_CSUM, inet_checksum(h, hlen));
     pkb->nif = d->pieces->pkb->nif;
     pkb_set_l3(pkb);
     return pkb;
@@ -312,8 +298,8 @@ struct pkb *ipv4_reass_input(struct glass_netif *nif, struct pkb *pkb)
 {
     struct glass_stack *stack = nif->stack;
     const uint8_t *h = pkb->data;
-    size_t hlen = frag_hlen(h);
-    uint16_t frag = get_be16(h + OFF_FRAG);
+    size_t hlen = ipv4_hlen(h);
+    uint16_t frag = get_be16(h + IPV4_OFF_FRAG);
     uint32_t off = (uint32_t)(frag & IPV4_OFFSET_MASK) * 8;
     uint32_t len = (uint32_t)(pkb_len(pkb) - hlen), end = off + len;
     bool mf = (frag & IPV4_FLAG_MF) != 0;
@@ -426,11 +412,11 @@ static struct pkb *frag_build(struct glass_stack *stack, const uint8_t *hdr, siz
     uint8_t *h = pkb_put(f, hlen + len);
     memcpy(h, hdr, hlen);
     memcpy(h + hlen, data + pos, len);
-    uint16_t df = get_be16(hdr + OFF_FRAG) & IPV4_FLAG_DF;
-    put_be16(h + OFF_TOTLEN, (uint16_t)(hlen + len));
-    put_be16(h + OFF_FRAG, (uint16_t)(df | (more ? IPV4_FLAG_MF : 0) | ((base + pos) / 8)));
-    put_be16(h + OFF_CSUM, 0);
-    put_be16(h + OFF_CSUM, inet_checksum(h, hlen));
+    uint16_t df = get_be16(hdr + IPV4_OFF_FRAG) & IPV4_FLAG_DF;
+    put_be16(h + IPV4_OFF_TOTLEN, (uint16_t)(hlen + len));
+    put_be16(h + IPV4_OFF_FRAG, (uint16_t)(df | (more ? IPV4_FLAG_MF : 0) | ((base + pos) / 8)));
+    put_be16(h + IPV4_OFF_CSUM, 0);
+    put_be16(h + IPV4_OFF_CSUM, inet_checksum(h, hlen));
     pkb_set_l3(f);
     return f;
 }
@@ -439,10 +425,10 @@ int ipv4_fragment_output(struct glass_stack *stack, struct pkb *pkb, struct glas
                          uint32_t nexthop, unsigned mtu)
 {
     const uint8_t *h = pkb->data;
-    size_t hlen = frag_hlen(h);
+    size_t hlen = ipv4_hlen(h);
     uint8_t later_hdr[IPV4_MAX_HLEN];
     size_t later_hlen = frag_copy_options(h, hlen, later_hdr);
-    uint16_t frag = get_be16(h + OFF_FRAG);
+    uint16_t frag = get_be16(h + IPV4_OFF_FRAG);
     uint32_t base = (uint32_t)(frag & IPV4_OFFSET_MASK) * 8;
     bool orig_mf = (frag & IPV4_FLAG_MF) != 0;
     uint32_t total = (uint32_t)(pkb_len(pkb) - hlen);
@@ -469,7 +455,7 @@ int ipv4_fragment_output(struct glass_stack *stack, struct pkb *pkb, struct glas
         f->nif = nif;
         STAT_INC(stack, ipv4, frag_created);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fragment id %u bytes %u..%u%s via %s",
-              get_be16(h + OFF_ID), base + pos, base + pos + len, more ? " MF" : "",
+              get_be16(h + IPV4_OFF_ID), base + pos, base + pos + len, more ? " MF" : "",
               ip4s(nexthop).s);
         pos += len;
         rc = arp_output(nif, nexthop, f);
