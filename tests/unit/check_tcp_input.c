@@ -1155,25 +1155,7 @@ static void inject_icmp_unreach_from(uint16_t sport, uint8_t code, uint32_t seq)
 static void inject_icmp_quoting(uint16_t sport, uint8_t code, uint32_t seq, uint16_t mtu,
                                 uint16_t quoted_len)
 {
-    uint8_t quoted[28], icmp[8 + 28];
-    memset(quoted, 0, sizeof quoted);
-    quoted[0] = 0x45;
-    put_be16(quoted + 2, quoted_len);
-    quoted[8] = 64;
-    quoted[9] = IPPROTO_TCP_;
-    put_addr(quoted + 12, A(H_OUR_IP));
-    put_addr(quoted + 16, A(H_PEER_IP));
-    put_be16(quoted + 20, sport);
-    put_be16(quoted + 22, 5000);
-    put_be32(quoted + 24, seq);
-    memset(icmp, 0, 8);
-    icmp[0] = ICMP_DEST_UNREACH;
-    icmp[1] = code;
-    put_be16(icmp + 6, mtu);
-    memcpy(icmp + 8, quoted, sizeof quoted);
-    put_be16(icmp + 2, inet_checksum(icmp, sizeof icmp));
-    size_t n = build_ipv4_frame(frame, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, icmp, sizeof icmp);
-    harness_inject(&h, frame, n);
+    tcp_h_inject_icmp_unreach(&h, code, mtu, sport, 5000, seq, quoted_len);
 }
 
 START_TEST(rfc1122_4_2_3_9_port_unreachable_in_syn_sent_aborts)

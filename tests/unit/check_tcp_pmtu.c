@@ -62,25 +62,7 @@ static void write_data(struct tcp_cb *tcb, size_t n)
 static void inject_frag_needed(uint16_t lport, uint16_t pport, uint32_t seq, uint16_t mtu,
                                uint16_t quoted_len)
 {
-    uint8_t icmp[8 + 28], frame[128];
-    memset(icmp, 0, sizeof icmp);
-    icmp[0] = ICMP_DEST_UNREACH;
-    icmp[1] = ICMP_FRAG_NEEDED;
-    put_be16(icmp + 6, mtu);
-    uint8_t *q = icmp + 8;
-    q[0] = 0x45;
-    put_be16(q + 2, quoted_len);
-    put_be16(q + 6, IPV4_FLAG_DF);
-    q[8] = 64;
-    q[9] = IPPROTO_TCP_;
-    put_addr(q + 12, A(H_OUR_IP));
-    put_addr(q + 16, A(H_PEER_IP));
-    put_be16(q + 20, lport);
-    put_be16(q + 22, pport);
-    put_be32(q + 24, seq);
-    put_be16(icmp + 2, inet_checksum(icmp, sizeof icmp));
-    size_t n = build_ipv4_frame(frame, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, icmp, sizeof icmp);
-    harness_inject(&h, frame, n);
+    tcp_h_inject_icmp_unreach(&h, ICMP_FRAG_NEEDED, mtu, lport, pport, seq, quoted_len);
 }
 
 static struct tcp_cb *established(struct tcp_h_conn *conn, uint32_t iss)

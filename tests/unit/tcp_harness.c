@@ -7,6 +7,7 @@
 
 #include "checksum.h"
 #include "eth.h"
+#include "icmp.h"
 #include "ipv4.h"
 #include "stack.h"
 
@@ -183,6 +184,30 @@ void tcp_h_send(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
                 size_t dlen)
 {
     tcp_h_send_opts(c, seq, ack, flags, NULL, 0, data, dlen);
+}
+
+void tcp_h_inject_icmp_unreach(struct harness *h, uint8_t code, uint16_t mtu, uint16_t lport,
+                               uint16_t pport, uint32_t seq, uint16_t quoted_len)
+{
+    uint8_t icmp[8 + 28], frame[128];
+    memset(icmp, 0, sizeof icmp);
+    icmp[0] = ICMP_DEST_UNREACH;
+    icmp[1] = code;
+    put_be16(icmp + 6, mtu);
+    uint8_t *q = icmp + 8;
+    q[0] = 0x45;
+    put_be16(q + 2, quoted_len);
+    put_be16(q + 6, IPV4_FLAG_DF);
+    q[8] = 64;
+    q[9] = IPPROTO_TCP_;
+    put_addr(q + 12, A(H_OUR_IP));
+    put_addr(q + 16, A(H_PEER_IP));
+    put_be16(q + 20, lport);
+    put_be16(q + 22, pport);
+    put_be32(q + 24, seq);
+    put_be16(icmp + 2, inet_checksum(icmp, sizeof icmp));
+    size_t n = build_ipv4_frame(frame, A(H_PEER_IP), A(H_OUR_IP), IPPROTO_ICMP_, icmp, sizeof icmp);
+    harness_inject(h, frame, n);
 }
 
 size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss)

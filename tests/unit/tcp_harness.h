@@ -116,6 +116,14 @@ struct tcp_cb *tcp_h_connect_tcb(struct tcp_h_conn *c, uint32_t iss);
  * peer (seq c->irs), glass's ACK popped and checked: ESTABLISHED. */
 struct tcp_cb *tcp_h_handshake_active(struct tcp_h_conn *c, uint32_t iss);
 
+/* An ICMP destination unreachable from the peer (code; mtu the next-hop
+ * MTU field of fragmentation needed, RFC 1191 4) quoting a datagram of
+ * quoted_len bytes, DF set, that glass sent from 10.0.0.2:lport to
+ * 10.0.0.1:pport with sequence number seq (RFC 792: IPv4 header and the
+ * first 8 bytes of the segment). */
+void tcp_h_inject_icmp_unreach(struct harness *h, uint8_t code, uint16_t mtu, uint16_t lport,
+                               uint16_t pport, uint32_t seq, uint16_t quoted_len);
+
 /* An MSS option (4 bytes) into p; returns 4. */
 size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss);
 
