@@ -1320,7 +1320,14 @@ void glass_app_shut_down(struct glass_stack *stack)
     glass_stack_free(stack);
 }
 
-void glass_app_catch_signals(void (*on_signal)(int))
+volatile sig_atomic_t glass_app_stop_signal;
+
+static void on_signal(int sig)
+{
+    glass_app_stop_signal = sig;
+}
+
+void glass_app_catch_signals(void)
 {
     struct sigaction sa;
 

@@ -30,6 +30,7 @@
 #ifndef GLASS_APP_COMMON_H
 #define GLASS_APP_COMMON_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,11 +192,13 @@ void glass_app_default_ctl(const char *prog, char *buf, size_t len);
 /* Close the capture (flushing it) and free the stack. */
 void glass_app_shut_down(struct glass_stack *stack);
 
-/* SIGINT and SIGTERM call on_signal (without SA_RESTART, so a blocked
+/* SIGINT and SIGTERM set glass_app_stop_signal (without SA_RESTART, so a blocked
  * glass_poll or glass_stack_poll returns EINTR at once); SIGPIPE is
  * ignored, so a closed stdout or pcap pipe is an error to report, not a
  * silent death. */
-void glass_app_catch_signals(void (*on_signal)(int));
+void glass_app_catch_signals(void);
+/* The signal that asked the program to stop (SIGINT/SIGTERM), 0 until then. */
+extern volatile sig_atomic_t glass_app_stop_signal;
 /* glass_stack_start with SIGINT/SIGTERM blocked in the new thread (it
  * inherits the mask), so the signals land on the main thread and
  * interrupt its glass_poll. */

@@ -47,13 +47,6 @@
 #define ECHO_BATCH 64             /* datagrams drained per wake-up */
 #define ECHO_UDP_MAX 65535        /* no UDP datagram is larger */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 struct echo;
 struct echo_service;
 /* Called when glass_poll reports revents for the service's socket. */
@@ -177,7 +170,7 @@ static void udp_on_ready(struct echo *e, struct echo_service *svc, short revents
     (void)revents; /* POLLERR too: the next call reports (and clears) it */
     /* Drain a batch per wake-up, but come back to poll so other services
      * (and a stop signal) get their turn under a flood. */
-    for (int i = 0; i < ECHO_BATCH && !stop_signal; i++)
+    for (int i = 0; i < ECHO_BATCH && !glass_app_stop_signal; i++)
         if (!udp_echo_one(e, svc))
             break;
 }
@@ -252,7 +245,7 @@ static void tcp_on_ready(struct echo *e, struct echo_service *svc, short revents
     (void)revents; /* POLLERR/POLLHUP: the calls below say what happened */
     if (!tcp_flush(e, svc))
         return;
-    for (int i = 0; i < ECHO_BATCH && c->len == 0 && !stop_signal; i++) {
+    for (int i = 0; i < ECHO_BATCH && c->len == 0 && !glass_app_stop_signal; i++) {
         ssize_t n = glass_recv(svc->fd, c->buf, sizeof(c->buf), MSG_DONTWAIT);
 
         if (n == 0) {
@@ -276,7 +269,7 @@ static void tcp_on_ready(struct echo *e, struct echo_service *svc, short revents
 static void tcp_on_accept(struct echo *e, struct echo_service *svc, short revents)
 {
     (void)revents;
-    for (int i = 0; i < ECHO_BATCH && !stop_signal; i++) {
+    for (int i = 0; i < ECHO_BATCH && !glass_app_stop_signal; i++) {
         struct sockaddr_in peer;
         socklen_t len = sizeof(peer);
         int fd = glass_accept(svc->fd, (struct sockaddr *)&peer, &len);
@@ -370,7 +363,7 @@ static int serve(struct echo *e)
 {
     struct pollfd pfd[ECHO_MAX_SERVICES];
 
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         int n;
 
         for (unsigned i = 0; i < e->nsvc; i++)
@@ -432,7 +425,7 @@ int main(int argc, char **argv)
         glass_app_usage_error(&app, "unexpected operand '%s' (glass-echo takes options only, "
                               "see --help)", opts.argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     e.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!e.stack) {
         fprintf(stderr, "glass-echo: %s\n", err);
@@ -450,9 +443,9 @@ int main(int argc, char **argv)
 
     status = serve(&e);
 
-    if (stop_signal)
+    if (glass_app_stop_signal)
         fprintf(stderr, "glass-echo: %s, shutting down\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+                glass_app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     /* Close while the stack still runs, and let TCP deliver what the
      * connections still hold: the stack ends with this process. */
     for (unsigned i = 0; i < e.nsvc; i++) {

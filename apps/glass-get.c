@@ -92,13 +92,6 @@ struct get {
     double start, last_bar;
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 /* ---- options ------------------------------------------------------------------ */
 
 enum {
@@ -218,7 +211,7 @@ static int wait_for(struct get *g, short events, int *code, const char *doing)
         double left = deadline - now_mono();
         int n;
 
-        if (stop_signal) {
+        if (glass_app_stop_signal) {
             *code = 130;
             return -1;
         }
@@ -646,7 +639,7 @@ int main(int argc, char **argv)
     if (http_parse_url(g.url_arg, &g.url, err, sizeof(err)) < 0)
         glass_app_usage_error(&app, "%s: %s", g.url_arg, err);
     g.progress = !g.quiet && isatty(STDERR_FILENO);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     g.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!g.stack) {
         fprintf(stderr, "glass-get: %s\n", err);
@@ -658,7 +651,7 @@ int main(int argc, char **argv)
         code = 1;
     } else {
         code = fetch(&g);
-        if (stop_signal && code == 130)
+        if (glass_app_stop_signal && code == 130)
             fprintf(stderr, "glass-get: interrupted\n");
         if (g.fd >= 0) {
             /* Closed while the stack runs, so our FIN goes out. */

@@ -60,13 +60,6 @@
 #define HTTPD_LOG_LINE 256         /* request line as logged, at most */
 #define HTTPD_MAX_LISTING 10000    /* directory entries listed */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 enum conn_state {
     CONN_READ,   /* waiting for (the rest of) a request head */
     CONN_WRITE,  /* sending a response */
@@ -804,7 +797,7 @@ static int serve(struct httpd *h)
 {
     static struct pollfd pfd[HTTPD_MAX_CONNS + 1];
 
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         unsigned polled = h->nconns, base;
         double t;
         int n;
@@ -889,7 +882,7 @@ int main(int argc, char **argv)
     if (set_root(&h) < 0)
         return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     h.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!h.stack) {
         fprintf(stderr, "glass-httpd: %s\n", err);
@@ -907,9 +900,9 @@ int main(int argc, char **argv)
 
     status = serve(&h);
 
-    if (stop_signal)
+    if (glass_app_stop_signal)
         fprintf(stderr, "glass-httpd: %s, shutting down\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+                glass_app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     /* Close while the stack still runs, and let TCP deliver what the
      * connections still hold: the stack ends with this process. */
     while (h.nconns)

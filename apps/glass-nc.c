@@ -59,13 +59,6 @@
 #define NC_DEFAULT_LINGER GLASS_USEC_PER_SEC
 #define NC_MAX_SECONDS 2147483.0
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 struct nc {
     /* what the user asked for */
     bool udp, listen, keep, verbose, numeric;
@@ -449,7 +442,7 @@ static int run(struct nc *nc)
     struct pollfd pfd[2];
 
     nc->last_data = glass_stack_now(nc->stack);
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         glass_time_t now = glass_stack_now(nc->stack), d = deadline(nc);
         nfds_t n = 0;
         int r;
@@ -551,7 +544,7 @@ static int tcp_session(struct nc *nc)
     nc->net_open = true;
     nc->plen = 0;
     nc->last_data = glass_stack_now(nc->stack);
-    while (!stop_signal && nc->net_open) {
+    while (!glass_app_stop_signal && nc->net_open) {
         glass_time_t now = glass_stack_now(nc->stack);
         glass_time_t d = nc->has_idle ? nc->last_data + nc->idle : 0;
         nfds_t n = 0;
@@ -600,7 +593,7 @@ static int tcp_connect(struct nc *nc)
 /* Listener: wait for a connection (in glass_poll, so a signal ends it). */
 static int tcp_accept_one(struct nc *nc, int lfd)
 {
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         struct pollfd p = {.fd = lfd, .events = POLLIN};
         socklen_t len = sizeof(nc->peer);
         int r = glass_poll(&p, 1, NC_POLL_MS);
@@ -619,7 +612,7 @@ static int tcp_accept_one(struct nc *nc, int lfd)
             return -1;
         }
     }
-    if (stop_signal)
+    if (glass_app_stop_signal)
         return 0;
     if (nc->verbose) {
         char a[INET_ADDRSTRLEN];
@@ -644,7 +637,7 @@ static int tcp_listen_loop(struct nc *nc)
         rc = tcp_session(nc);
         glass_close(nc->fd);
         nc->fd = -1;
-    } while (nc->keep && !stop_signal && rc == 0);
+    } while (nc->keep && !glass_app_stop_signal && rc == 0);
     glass_close(lfd);
     return rc;
 }
@@ -720,7 +713,7 @@ int main(int argc, char **argv)
     if (nc.keep && (!nc.listen || nc.udp))
         glass_app_usage_error(&app, "-k needs a TCP listener (-l without -u)");
     parse_operands(&app, &nc, &opts);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     nc.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!nc.stack) {
         fprintf(stderr, "glass-nc: %s\n", err);
@@ -737,8 +730,8 @@ int main(int argc, char **argv)
         if (r == 0)
             status = 0;
     }
-    if (stop_signal)
-        status = 128 + stop_signal;
+    if (glass_app_stop_signal)
+        status = 128 + glass_app_stop_signal;
     /* Close while the stack still runs, and let TCP deliver what we sent:
      * unlike a kernel, the stack ends with this process. */
     if (nc.fd >= 0) {

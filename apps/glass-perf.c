@@ -53,13 +53,6 @@
 #define PERF_POLL_MS 100           /* bound on noticing a signal or interval late */
 #define PERF_DRAIN_MS 10000        /* after the sender's close: let TCP deliver */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 struct perf_conn {
     int fd;                        /* -1: free slot */
     unsigned id;                   /* iperf2's "[  1]" */
@@ -338,7 +331,7 @@ static int run_sink(struct perf *p)
     printf("------------------------------------------------------------\n"
            "Server listening on TCP port %u\n"
            "------------------------------------------------------------\n", p->port);
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         struct pollfd pfd[1 + PERF_MAX_CONNS];
         struct perf_conn *owner[1 + PERF_MAX_CONNS];
         nfds_t n = 0;
@@ -416,7 +409,7 @@ static int run_sender(struct perf *p)
         ssize_t n;
 
         maybe_interval(p, c, now);
-        if (left <= 0 || stop_signal)
+        if (left <= 0 || glass_app_stop_signal)
             break;
         n = glass_send(fd, p->buf, sizeof(p->buf), MSG_DONTWAIT);
         if (n > 0) {
@@ -473,7 +466,7 @@ int main(int argc, char **argv)
     if (p.server == p.client)
         glass_app_usage_error(&app, "give exactly one of -s (sink) and -c HOST (sender)");
     setvbuf(stdout, NULL, _IOLBF, 0);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     p.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!p.stack) {
         fprintf(stderr, "glass-perf: %s\n", err);
@@ -489,9 +482,9 @@ int main(int argc, char **argv)
 
     status = p.server ? run_sink(&p) : run_sender(&p);
 
-    if (stop_signal)
+    if (glass_app_stop_signal)
         fprintf(stderr, "glass-perf: %s, shutting down\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+                glass_app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     for (unsigned i = 0; i < PERF_MAX_CONNS; i++)
         if (p.conns[i].fd >= 0) {
             glass_close(p.conns[i].fd);

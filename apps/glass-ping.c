@@ -74,13 +74,6 @@ struct ping {
     uint8_t acked[65536 / 8];        /* which sequence numbers got a reply */
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 /* ---- options ------------------------------------------------------------ */
 
 enum {
@@ -499,7 +492,7 @@ static int run(struct ping *p)
     glass_time_t now = glass_stack_now(p->stack);
 
     p->start = p->next_send = now;
-    while (!stop_signal && !finished(p, now)) {
+    while (!glass_app_stop_signal && !finished(p, now)) {
         if (!sending_done(p) && now >= p->next_send) {
             send_one(p, now);
             /* Keep the rhythm, but never burst to catch up after a stall. */
@@ -554,7 +547,7 @@ int main(int argc, char **argv)
     }
     fill_pattern(&p);
 
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     p.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!p.stack) {
         fprintf(stderr, "glass-ping: %s\n", err);

@@ -29,13 +29,6 @@
  * a signal that slips in between the flag test and the wait. */
 #define ROUTER_POLL_MS 200
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 static const struct glass_app router_app = {
     .prog = "glass-router",
     .synopsis = "--if SPEC --if SPEC [OPTION]...",
@@ -65,7 +58,7 @@ static void check_interfaces(const struct glass_app_opts *opts)
 
 static int serve(struct glass_stack *stack)
 {
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         if (glass_stack_poll(stack, ROUTER_POLL_MS) < 0 && errno != EINTR) {
             fprintf(stderr, "glass-router: poll: %s\n", strerror(errno));
             return 1;
@@ -86,7 +79,7 @@ int main(int argc, char **argv)
         glass_app_usage_error(&router_app, "unexpected operand '%s' (glass-router takes "
                               "options only, see --help)", opts.argv[0]);
     check_interfaces(&opts);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!stack) {
         fprintf(stderr, "glass-router: %s\n", err);
@@ -98,9 +91,9 @@ int main(int argc, char **argv)
 
     status = serve(stack);
 
-    if (stop_signal)
+    if (glass_app_stop_signal)
         fprintf(stderr, "glass-router: %s, shutting down\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+                glass_app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     glass_capture_close(stack);
     glass_stats_print(stack, stderr);
     if (glass_stack_free(stack) < 0)

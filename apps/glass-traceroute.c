@@ -84,13 +84,6 @@ struct tr {
     bool reverse_dns_broken;         /* a PTR query timed out: stop asking */
 };
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 /* ---- options ------------------------------------------------------------ */
 
 enum {
@@ -344,7 +337,7 @@ static int probe(struct tr *t, unsigned ttl, uint16_t dport, struct probe_result
         return -1;
     }
     glass_time_t deadline = t->probe_sent + t->wait;
-    while (!r->answered && !stop_signal) {
+    while (!r->answered && !glass_app_stop_signal) {
         glass_time_t now = glass_stack_now(t->stack);
         if (now >= deadline)
             break;
@@ -373,7 +366,7 @@ static int trace_hop(struct tr *t, unsigned ttl, unsigned *next_port)
 
     fprintf(t->out, "%2u ", ttl);
     fflush(t->out);
-    for (unsigned i = 0; i < t->nprobes && !stop_signal; i++) {
+    for (unsigned i = 0; i < t->nprobes && !glass_app_stop_signal; i++) {
         uint16_t dport = (uint16_t)*next_port;
         *next_port = *next_port >= 65535 ? t->port : *next_port + 1; /* wrap, as ports do */
         if (probe(t, ttl, dport, &r) < 0) {
@@ -418,7 +411,7 @@ static int run(struct tr *t)
 {
     unsigned port = t->port;
 
-    for (unsigned ttl = t->first_ttl; ttl <= t->max_ttl && !stop_signal; ttl++) {
+    for (unsigned ttl = t->first_ttl; ttl <= t->max_ttl && !glass_app_stop_signal; ttl++) {
         int rc = trace_hop(t, ttl, &port);
         if (rc < 0)
             return 1;
@@ -472,7 +465,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < t.packetlen - TR_HEADERS; i++)
         t.data[i] = (uint8_t)(0x40 + i);
 
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     t.stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!t.stack) {
         fprintf(stderr, "glass-traceroute: %s\n", err);
@@ -508,5 +501,5 @@ int main(int argc, char **argv)
     glass_close(t.fd);
     glass_app_shut_down(t.stack);
     free(t.data);
-    return stop_signal ? 1 : status;
+    return glass_app_stop_signal ? 1 : status;
 }

@@ -23,13 +23,6 @@
  * a signal that slips in between the flag test and the wait. */
 #define GLASSD_POLL_MS 200
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
 static const struct glass_app glassd_app = {
     .prog = "glassd",
     .synopsis = "[OPTION]...",
@@ -47,7 +40,7 @@ static const struct glass_app glassd_app = {
 /* Serve until a signal asks us to stop; 0, or 1 when the stack fails. */
 static int serve(struct glass_stack *stack)
 {
-    while (!stop_signal) {
+    while (!glass_app_stop_signal) {
         if (glass_stack_poll(stack, GLASSD_POLL_MS) < 0 && errno != EINTR) {
             fprintf(stderr, "glassd: poll: %s\n", strerror(errno));
             return 1;
@@ -67,7 +60,7 @@ int main(int argc, char **argv)
     if (opts.argc > 0)
         glass_app_usage_error(&glassd_app, "unexpected operand '%s' (glassd takes options only, "
                               "see --help)", opts.argv[0]);
-    glass_app_catch_signals(on_signal);
+    glass_app_catch_signals();
     stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!stack) {
         fprintf(stderr, "glassd: %s\n", err);
@@ -78,9 +71,9 @@ int main(int argc, char **argv)
 
     status = serve(stack);
 
-    if (stop_signal)
+    if (glass_app_stop_signal)
         fprintf(stderr, "glassd: %s, shutting down\n",
-                stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+                glass_app_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     glass_stack_stop(stack);
     glass_dhcp_release_all(stack); /* RFC 2131 4.4.6, into the pcap too */
     glass_capture_close(stack); /* flushes the pcap before anything else can fail */
