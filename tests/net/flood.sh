@@ -46,3 +46,11 @@ mem_stat() {
 tcb_count() {
     "$GLASSCTL" --ctl "$1" tcb | awk 'NR > 1 && NF > 0' | wc -l
 }
+
+# ctl_counter CTL LAYER.NAME: a counter of the running program, from
+# glassctl stats ("layer:" lines, then "    name value"); absent = 0.
+ctl_counter() {
+    "$GLASSCTL" --ctl "$1" stats |
+        awk -v n="$2" '/^[a-z0-9_]+:$/ { l = substr($1, 1, length($1) - 1); next }
+                       l "." $1 == n { v = $2 } END { print v + 0 }'
+}
