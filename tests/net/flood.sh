@@ -42,9 +42,10 @@ mem_stat() {
     "$GLASSCTL" --ctl "$1" stats | awk -v f="$2" '$1 == f { print $2 }'
 }
 
-# tcb_count CTL: control blocks glassctl tcb lists (header line excluded).
+# tcb_count CTL: TCP control blocks glassctl ss lists (one row each, any state).
 tcb_count() {
-    "$GLASSCTL" --ctl "$1" tcb | awk 'NR > 1 && NF > 0' | wc -l
+    "$GLASSCTL" --ctl "$1" ss |
+        grep -cE ' (LISTEN|SYN_SENT|SYN_RCVD|ESTABLISHED|FIN_WAIT_[12]|CLOSE_WAIT|CLOSING|LAST_ACK|TIME_WAIT) ' || true
 }
 
 # ctl_counter CTL LAYER.NAME: a counter of the running program, from
