@@ -331,7 +331,13 @@ struct glass_tcp_config {
     unsigned keepcnt;            /* unanswered probes before ETIMEDOUT (9) */
     unsigned max_tcbs;           /* control blocks per stack, TIME-WAIT included (4096) */
     char cc[16];                 /* congestion control of new connections ("newreno") */
+    /* RFC 4987 3.6 SYN cookies (tcp_syncookie.c): GLASS_SYNCOOKIES_AUTO
+     * answers a SYN from no state only when the listener's SYN queue is
+     * full (the default, and what 0 means); _ALWAYS for every SYN; _NEVER
+     * drops the SYN as before. */
+    unsigned syncookies;
 };
+enum { GLASS_SYNCOOKIES_AUTO = 0, GLASS_SYNCOOKIES_ALWAYS = 1, GLASS_SYNCOOKIES_NEVER = 2 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);
 /* -1/EINVAL for a value out of range or an unknown cc name. */
 int glass_tcp_config_set(struct glass_stack *stack, const struct glass_tcp_config *cfg);

@@ -164,6 +164,10 @@
     X(tcp, persist_probes)     /* zero-window probes */                                            \
     X(tcp, keepalive_probes)                                                                       \
     X(tcp, rtt_samples)                                                                            \
+    /* SYN cookies (RFC 4987 3.6, tcp_syncookie.c) */                                             \
+    X(tcp, syncookies_sent)    /* SYN-ACKs with a cookie: no state kept */                         \
+    X(tcp, syncookies_recv_ok) /* ACKs whose cookie checked out: connection made */                \
+    X(tcp, syncookies_recv_failed) /* ACKs to a listener whose cookie did not: RST */              \
     X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \

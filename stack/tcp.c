@@ -72,6 +72,8 @@ static bool tcp_config_valid(const struct glass_tcp_config *c)
         return false;
     if (memchr(c->cc, 0, sizeof c->cc) == NULL || tcp_cc_find(c->cc) == NULL)
         return false;
+    if (c->syncookies > GLASS_SYNCOOKIES_NEVER)
+        return false;
     return true;
 }
 
@@ -459,6 +461,12 @@ uint32_t tcp_isn(const struct tcp_cb *tcb)
     /* M: a timer that ticks every 4 microseconds (RFC 6528 3, RFC 793). */
     uint32_t clock = (uint32_t)(glass_stack_now(tcb->stack) / 4);
     return clock + f;
+}
+
+/* The same keyed hash for SYN cookies (tcp_syncookie.c, RFC 4987 3.6). */
+uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *m, size_t len)
+{
+    return siphash24(key, m, len);
 }
 
 /* ---- waking --------------------------------------------------------------------- */

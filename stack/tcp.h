@@ -28,6 +28,9 @@
  *                  RECEIVE, CLOSE, ABORT, STATUS) as the socket layer
  *                  (sock_stream.c) makes them
  *   tcp_buf.c      the byte rings behind the send and receive buffers
+ *   tcp_syncookie.c  RFC 4987 3.6 SYN cookies: a SYN-ACK from no state
+ *                  when the SYN queue is full, the connection made from
+ *                  the ACK that returns the cookie
  *
  * Everything here runs in stack context (stack lock held).  Addresses and
  * ports are in network byte order, like the socket's; sequence numbers
@@ -288,6 +291,11 @@ struct tcp_stack {
     /* RFC 5961 7: challenge ACKs per second, stack-wide like Linux */
     glass_time_t challenge_window;  /* start of the current second */
     unsigned challenge_count;
+    /* SYN cookies (RFC 4987 3.6, tcp_syncookie.c): when the last one
+     * went out; in "auto" mode ACKs are checked for a cookie only for two
+     * cookie periods after that (Linux tcp_synq_no_recent_overflow) */
+    bool syncookie_any_sent;
+    glass_time_t syncookie_last_sent;
 };
 
 int tcp_stack_init(struct glass_stack *stack);
@@ -451,6 +459,53 @@ void tcp_timer_delack_start(struct tcp_cb *tcb);
 void tcp_timer_keepalive_reset(struct tcp_cb *tcb);
 /* Enter (or restart) TIME-WAIT: 2*MSL, then tcp_done. */
 void tcp_timer_time_wait(struct tcp_cb *tcb);
+
+/* ---- tcp_syncookie.c (RFC 4987 3.6) ------------------------------------------------ */
+
+/* SipHash-2-4 under a 128-bit key (tcp.c; the RFC 6528 ISN's hash). */
+uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *m, size_t len);
+
+/* The peer MSS values a cookie can carry: 3 bits of the cookie index this
+ * table; a SYN's MSS is rounded down to the nearest entry. */
+#define TCP_SYNCOOKIE_MSS_N 8
+extern const uint16_t tcp_syncookie_mss_table[TCP_SYNCOOKIE_MSS_N];
+/* A cookie is made in one period of this length and accepted in it and
+ * the next (so for between 64 and 128 s). */
+#define TCP_SYNCOOKIE_PERIOD (64 * GLASS_USEC_PER_SEC)
+
+/* Should listener l answer this SYN with a cookie rather than a control
+ * block?  cfg.syncookies: "always"; "auto" when its SYN queue is full. */
+bool tcp_syncookie_wanted(const struct tcp_cb *l);
+/* Answer the SYN seg on listener l with <SEQ=cookie><ACK=SEG.SEQ+1>
+ * <CTL=SYN,ACK> and the MSS option, keeping no state at all. */
+void tcp_syncookie_send(struct tcp_cb *l, const struct tcp_seg *seg);
+/* An ACK (no SYN, no RST) reached listener l.  TCP_COOKIE_NONE: it holds
+ * no valid cookie (or cookies are not in use): the caller answers it as
+ * before (RST, RFC 9293 3.10.7.2).  TCP_COOKIE_CHILD: SEG.ACK - 1 was our
+ * cookie for this four-tuple: *child is a new control block in
+ * SYN-RECEIVED (IRS = SEG.SEQ - 1, ISS = SEG.ACK - 1, MSS from the
+ * cookie), linked, its parent l, on neither queue yet -- the caller runs
+ * the segment through it, which moves it to ESTABLISHED and the accept
+ * queue.  TCP_COOKIE_DROP: valid, but the accept queue is full or no
+ * control block could be made: dropped silently (the peer retransmits). */
+enum tcp_cookie_rx { TCP_COOKIE_NONE, TCP_COOKIE_CHILD, TCP_COOKIE_DROP };
+enum tcp_cookie_rx tcp_syncookie_ack(struct tcp_cb *l, const struct tcp_seg *seg,
+                                     struct tcp_cb **child);
+/* The cookie for a four-tuple (network order), the peer's ISN, an MSS
+ * table index and a period number; and the check that undoes it: the
+ * MSS index, or -1 if cookie is not one of ours from period `now_period`
+ * or the one before.  Exposed for the unit tests. */
+uint32_t tcp_syncookie_make(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                            uint32_t faddr, uint16_t fport, uint32_t irs, unsigned mss_idx,
+                            uint32_t period);
+int tcp_syncookie_check(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                        uint32_t faddr, uint16_t fport, uint32_t irs, uint32_t cookie,
+                        uint32_t now_period);
+
+/* tcp_output.c: a SYN-ACK no control block stands behind (a cookie):
+ * <SEQ=iss><ACK=SEG.SEQ+1><CTL=SYN,ACK>, window wnd, MSS option mss. */
+void tcp_send_synack_stateless(struct glass_stack *stack, const struct tcp_seg *syn, uint32_t iss,
+                               uint16_t wnd, uint16_t mss);
 
 /* ---- tcp_user.c (called by sock_stream.c) ------------------------------------------ */
 

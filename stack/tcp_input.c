@@ -254,6 +254,12 @@ static void tcp_listen_syn(struct tcp_cb *l, const struct tcp_seg *seg)
               get_be16((const uint8_t *)&l->lport), l->acc_q_len);
         return;
     }
+    if (tcp_syncookie_wanted(l)) {
+        /* RFC 4987 3.6 (tcp_syncookie.c): the SYN queue is full, so
+         * answer from no state at all; the ACK brings the cookie back. */
+        tcp_syncookie_send(l, seg);
+        return;
+    }
     struct tcp_cb *c = tcp_tcb_new(stack);
     if (!c)
         return;     /* counted by tcp_tcb_new */
@@ -286,7 +292,38 @@ static void tcp_listen_syn(struct tcp_cb *l, const struct tcp_seg *seg)
     tcp_output(c);      /* <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> */
 }
 
-static void tcp_rx_listen(struct tcp_cb *l, const struct tcp_seg *seg)
+static enum tcp_rx tcp_rx_otherwise(struct tcp_cb *tcb, struct tcp_seg *seg);
+
+/* RFC 4987 3.6: an ACK on a listener may return a SYN cookie
+ * (tcp_syncookie.c).  A good one makes a child in SYN-RECEIVED, and the
+ * segment goes through it as through any child: its ACK establishes the
+ * connection (onto the accept queue), its text and FIN are taken.  The
+ * segment has no SYN or RST and acknowledges exactly ISS + 1, so the
+ * child cannot end on the way; a child still in SYN-RECEIVED after it
+ * would have no timer and no queue, so it is ended. */
+static bool tcp_listen_cookie_ack(struct tcp_cb *l, struct tcp_seg *seg)
+{
+    struct tcp_cb *c;
+    switch (tcp_syncookie_ack(l, seg, &c)) {
+    case TCP_COOKIE_NONE:
+        return false;
+    case TCP_COOKIE_DROP:
+        return true;
+    case TCP_COOKIE_CHILD:
+        break;
+    }
+    tcp_child_inherit(c, l);
+    enum tcp_rx r = tcp_rx_otherwise(c, seg);
+    if (c->state == TCP_SYN_RECEIVED) {
+        tcp_done(c, 0);
+        return true;
+    }
+    if (r == RX_DONE)
+        tcp_output(c);
+    return true;
+}
+
+static void tcp_rx_listen(struct tcp_cb *l, struct tcp_seg *seg)
 {
     struct glass_stack *stack = l->stack;
     /* "First, check for a RST: An incoming RST should be ignored." */
@@ -296,6 +333,8 @@ static void tcp_rx_listen(struct tcp_cb *l, const struct tcp_seg *seg)
      * on a connection still in the LISTEN state.  An acceptable reset
      * segment should be formed for any arriving ACK-bearing segment." */
     if (seg->flags & TCP_ACK) {
+        if (tcp_listen_cookie_ack(l, seg))
+            return;
         STAT_INC(stack, tcp, no_port);
         tcp_send_rst_reply(stack, seg);
         return;

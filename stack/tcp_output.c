@@ -596,6 +596,28 @@ void tcp_send_rst_reply(struct glass_stack *stack, const struct tcp_seg *seg)
     tcp_emit(stack, &s, true);
 }
 
+/* ---- SYN cookies (RFC 4987 3.6, tcp_syncookie.c) -------------------------------- */
+
+void tcp_send_synack_stateless(struct glass_stack *stack, const struct tcp_seg *syn, uint32_t iss,
+                               uint16_t wnd, uint16_t mss)
+{
+    struct tcp_txseg s = {
+        .src = syn->dst,
+        .dst = syn->src,
+        .sport = syn->dport,
+        .dport = syn->sport,
+        .seq = iss,
+        .ack = syn->seq + 1,
+        .flags = TCP_SYN | TCP_ACK,
+        .wnd = wnd,
+        .mss = mss,
+    };
+    TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u SYN,ACK seq=%u ack=%u win=%u (cookie)",
+          ip4s(s.src).s, get_be16((const uint8_t *)&s.sport), ip4s(s.dst).s,
+          get_be16((const uint8_t *)&s.dport), s.seq, s.ack, s.wnd);
+    tcp_emit(stack, &s, true);
+}
+
 /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>.  Like Linux, glass adds
  * ACK=RCV.NXT once synchronized (some middleboxes ignore a bare RST), and
  * uses SND.MAX: after an RTO SND.NXT went back, and the peer may already

@@ -292,6 +292,12 @@ END_TEST
 
 START_TEST(issue4_backlog_overflow_drops_syn_silently)
 {
+    /* With SYN cookies off: by default (auto) the SYN would get a cookie
+     * (check_tcp_syncookie.c). */
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(h.stack, &cfg);
+    cfg.syncookies = GLASS_SYNCOOKIES_NEVER;
+    ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
     struct tcp_cb *l = tcp_h_listen_tcb(&h, 80, 1);
     tcp_h_send(&c, 1000, 0, TCP_SYN, NULL, 0);
     tcp_h_expect(&h, TCP_SYN | TCP_ACK, tcp_h_find(&h, 80, 5000)->iss, 1001);
