@@ -325,6 +325,22 @@ void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s)
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   %s  %s -> %s", tcp_ends(tcb).s,
           tcp_state_name(from), tcp_state_name(s));
     tcb->state = s;
+    if (s == TCP_TIME_WAIT)
+        tcp_release_idle_buffers(tcb);
+}
+
+/* A control block in TIME-WAIT only answers retransmitted FINs: no byte
+ * will be sent (our FIN is acknowledged, so the send buffer is empty) or
+ * received (the peer's FIN came) again.  Give back the buffers' storage
+ * now rather than at the end of 2*MSL, or thousands of TIME-WAIT blocks
+ * after a connection churn each keep two rings of at least 4 KiB.  Unread
+ * bytes stay for a socket that may still read them. */
+void tcp_release_idle_buffers(struct tcp_cb *tcb)
+{
+    if (!tcb->sndbuf.len)
+        tcp_buf_free(tcb->stack, &tcb->sndbuf);
+    if (!tcb->rcvbuf.len)
+        tcp_buf_free(tcb->stack, &tcb->rcvbuf);
 }
 
 void tcp_done(struct tcp_cb *tcb, int err)

@@ -320,6 +320,9 @@ void tcp_done(struct tcp_cb *tcb, int err);
  * (ECONNREFUSED in SYN-SENT, ECONNRESET otherwise), then tcp_done. */
 void tcp_reset(struct tcp_cb *tcb);
 /* Change state, with a trace line "tcp  L > F  OLD -> NEW". */
+/* Free the send and receive rings' storage where they are empty (the
+ * bound stays): TIME-WAIT and orphans need none (tcp.c). */
+void tcp_release_idle_buffers(struct tcp_cb *tcb);
 void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s);
 
 /* RFC 9293 3.10.7.1 + RFC 1122 4.2.2: the control block a segment

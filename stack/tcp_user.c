@@ -230,6 +230,8 @@ static void tcp_user_detach(struct tcp_cb *tcb)
     if (tcb->sk)
         tcb->sk->tcb = NULL;
     tcb->sk = NULL;
+    if (tcb->state == TCP_TIME_WAIT)
+        tcp_release_idle_buffers(tcb);
 }
 
 void tcp_user_close(struct tcp_cb *tcb, bool abort)

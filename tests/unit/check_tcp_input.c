@@ -1031,6 +1031,34 @@ START_TEST(rfc9293_3_10_7_4_active_close_to_time_wait_then_closed)
 }
 END_TEST
 
+/* TIME-WAIT keeps the four-tuple, not the bytes: both rings' storage is
+ * given back on entry (a churn of short connections leaves thousands of
+ * TIME-WAIT blocks; each kept two 4 KiB rings before). */
+START_TEST(rfc9293_3_10_7_4_time_wait_holds_no_buffers)
+{
+    struct tcp_cb *t = established_active(7000);
+    glass_stack_lock(h.stack);
+    ck_assert_uint_eq(tcp_buf_append(h.stack, &t->sndbuf, "hello", 5), 5);
+    tcp_output(t);
+    glass_stack_unlock(h.stack);
+    tcp_h_expect(&h, TCP_ACK | TCP_PSH, 7001, c.snd_nxt);
+    tcp_h_send(&c, c.snd_nxt, 7006, TCP_ACK, NULL, 0);
+    ck_assert_ptr_nonnull(t->sndbuf.data); /* emptied, storage kept while open */
+    size_t before = glass_stack_mem_in_use(h.stack);
+    locked_fin(t, TCP_FIN_WAIT_1);
+    tcp_h_expect(&h, TCP_ACK | TCP_FIN, 7006, c.snd_nxt);
+    tcp_h_send(&c, c.snd_nxt, 7007, TCP_ACK | TCP_FIN, NULL, 0);
+    ck_assert_int_eq(t->state, TCP_TIME_WAIT);
+    tcp_h_expect(&h, TCP_ACK, 7007, c.snd_nxt + 1);
+    ck_assert_ptr_null(t->sndbuf.data);
+    ck_assert_ptr_null(t->rcvbuf.data);
+    ck_assert_uint_lt(glass_stack_mem_in_use(h.stack), before);
+    /* and it still does its job: a retransmitted FIN is ACKed again */
+    tcp_h_send(&c, c.snd_nxt, 7007, TCP_ACK | TCP_FIN, NULL, 0);
+    tcp_h_expect(&h, TCP_ACK, 7007, c.snd_nxt + 1);
+}
+END_TEST
+
 START_TEST(rfc9293_3_10_7_4_simultaneous_close)
 {
     struct tcp_cb *t = established_active(7000);
@@ -1505,6 +1533,7 @@ static Suite *tcp_input_suite(void)
     tcase_add_test(tc, rfc9293_3_10_7_4_out_of_order_queue_keeps_one_fin);
     tcase_add_test(tc, rfc9293_3_10_7_4_fin_with_data_half_close);
     tcase_add_test(tc, rfc9293_3_10_7_4_active_close_to_time_wait_then_closed);
+    tcase_add_test(tc, rfc9293_3_10_7_4_time_wait_holds_no_buffers);
     tcase_add_test(tc, rfc9293_3_10_7_4_simultaneous_close);
     tcase_add_test(tc, rfc9293_3_10_7_4_fin_wait_1_fin_and_ack_together);
     tcase_add_test(tc, rfc1337_rst_in_time_wait_ignored);
