@@ -13,7 +13,9 @@
  *                  processing in every state, RFC 5961 challenge ACKs,
  *                  RFC 1337
  *   tcp_reass.c    the out-of-order queue (merges overlaps, bounded)
- *   tcp_opt.c      options: parse (every malformed length) and write (MSS)
+ *   tcp_opt.c      options: parse (every malformed length) and write (MSS,
+ *                  SACK-permitted, SACK blocks)
+ *   tcp_sack.c     RFC 2018 SACK, RFC 2883 D-SACK, RFC 6675 loss recovery
  *   tcp_output.c   segments out: what may be sent now (windows, Nagle,
  *                  SWS avoidance), ACK policy (delayed ACK, RFC 1122
  *                  4.2.3.2), the advertised window, RST, retransmission

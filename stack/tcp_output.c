@@ -119,7 +119,8 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
 {
     uint8_t opts[40];
     size_t optlen = s->mss ? tcp_opts_write_syn(opts, s->mss) : 0;
-    /* SACK: RFC 2018 2 on a SYN, RFC 2018 3 blocks in what space is left */
+    /* SACK: RFC 2018 2 on a SYN, RFC 2018 3 blocks in what space is left
+     * (they go last: any other option must be written before them) */
     if (s->sack_perm)
         optlen += tcp_opts_write_sack_perm(opts + optlen);
     if (s->nsack) {
