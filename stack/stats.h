@@ -168,6 +168,18 @@
     X(tcp, syncookies_sent)    /* SYN-ACKs with a cookie: no state kept */                         \
     X(tcp, syncookies_recv_ok) /* ACKs whose cookie checked out: connection made */                \
     X(tcp, syncookies_recv_failed) /* ACKs to a listener whose cookie did not: RST */              \
+    /* SACK (RFC 2018, RFC 2883 D-SACK, RFC 6675 recovery: tcp_sack.c) */                          \
+    X(tcp, sack_negotiated)    /* connections with SACK on (both SYNs carried it) */               \
+    X(tcp, sack_blocks_sent)   /* SACK blocks in our ACKs (D-SACK included) */                     \
+    X(tcp, dsack_sent)         /* D-SACK blocks sent: a duplicate arrived (RFC 2883) */            \
+    X(tcp, sack_blocks_rcvd)   /* SACK blocks in acceptable ACKs */                                \
+    X(tcp, sack_bogus)         /* blocks ignored: outside [SND.UNA, SND.MAX] or reversed */        \
+    X(tcp, sack_sb_full)       /* blocks not recorded: the scoreboard bound */                     \
+    X(tcp, dsack_rcvd)         /* D-SACK blocks: the peer got something twice (RFC 2883 4) */       \
+    X(tcp, sack_recoveries)    /* RFC 6675 loss recoveries begun */                                \
+    X(tcp, sack_recoveries_islost) /* ...of them begun by IsLost(SND.UNA), before DupThresh */      \
+    X(tcp, sack_rexmits)       /* segments resent by NextSeg rules (1), (3), (4) */                \
+    X(tcp, sack_reneging)      /* scoreboards cleared by an RTO (RFC 2018 8, RFC 6675 5.1) */      \
     X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \

@@ -13,7 +13,9 @@
  *                  processing in every state, RFC 5961 challenge ACKs,
  *                  RFC 1337
  *   tcp_reass.c    the out-of-order queue (merges overlaps, bounded)
- *   tcp_opt.c      options: parse (every malformed length) and write (MSS)
+ *   tcp_opt.c      options: parse (every malformed length) and write (MSS,
+ *                  SACK-permitted, SACK blocks)
+ *   tcp_sack.c     RFC 2018 SACK, RFC 2883 D-SACK, RFC 6675 loss recovery
  *   tcp_output.c   segments out: what may be sent now (windows, Nagle,
  *                  SWS avoidance), ACK policy (delayed ACK, RFC 1122
  *                  4.2.3.2), the advertised window, RST, retransmission
@@ -93,6 +95,11 @@ struct pkb;
 #define TCPOPT_SACK 5
 #define TCPOPT_TIMESTAMP 8
 
+/* A SACK block (RFC 2018 3): [left, right), right one past the end. */
+struct tcp_sack_block {
+    uint32_t left, right;
+};
+
 struct tcp_opts {
     bool mss_present;
     uint16_t mss;
@@ -101,6 +108,10 @@ struct tcp_opts {
     bool sack_perm;             /* likewise */
     bool ts_present;            /* likewise */
     uint32_t tsval, tsecr;
+    /* RFC 2018 3: the SACK option's blocks, as sent (up to 4 fit in 40
+     * bytes); more in one option cannot be (the length is checked). */
+    uint8_t nsack;
+    struct tcp_sack_block sack[4];
 };
 
 /* Parse the options area; -1 when malformed (a length that is 0, 1, or
@@ -111,6 +122,14 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o);
 /* Write the options a SYN or SYN-ACK carries (MSS, RFC 9293 3.7.1),
  * padded to a multiple of 4; returns their length (<= 40). */
 size_t tcp_opts_write_syn(uint8_t *p, uint16_t mss);
+/* RFC 2018 2: SACK-permitted on a SYN, as NOP NOP kind=4 len=2 (4 bytes,
+ * keeps what follows aligned); returns 4. */
+size_t tcp_opts_write_sack_perm(uint8_t *p);
+/* RFC 2018 3: NOP NOP and a SACK option of as many of the n blocks as fit
+ * in `room` bytes (so 4 blocks in a bare header, 3 next to timestamps);
+ * returns the bytes written (0 when not even one block fits or n == 0). */
+size_t tcp_opts_write_sack_blocks(uint8_t *p, size_t room, const struct tcp_sack_block *b,
+                                  unsigned n);
 
 /* ---- a received segment, parsed (tcp_input.c) ---------------------------- */
 
@@ -176,6 +195,32 @@ uint32_t tcp_initial_window(const struct tcp_cb *tcb);
 /* ---- the control block (RFC 9293 3.3.1) ------------------------------------- */
 
 struct tcp_ooo_seg;             /* tcp_reass.c */
+
+/* ---- SACK (tcp_sack.c): RFC 2018, RFC 2883 D-SACK, RFC 6675 recovery ------ */
+
+#define TCP_SACK_MAX_BLOCKS 4   /* in one option (RFC 2018 3) */
+#define TCP_SACK_SB_MAX 32      /* scoreboard ranges kept at the sender */
+#define TCP_SACK_DUPTHRESH 3    /* RFC 6675 2 DupThresh */
+
+struct tcp_sack {
+    bool ok;                    /* negotiated: both SYNs carried SACK-permitted */
+    bool peer_perm;             /* the peer's SYN carried it (a SYN-ACK may echo it) */
+    /* receiver (RFC 2018 4): blocks most recently reported first, and a
+     * D-SACK block (RFC 2883) owed in the next ACK */
+    struct tcp_sack_block rcv[TCP_SACK_MAX_BLOCKS];
+    unsigned nrcv;
+    bool dsack_owed;
+    struct tcp_sack_block dsack;
+    /* sender: the scoreboard, SACKed ranges of [SND.UNA, SND.MAX), sorted,
+     * disjoint, not touching (RFC 6675 3 "Update") */
+    struct tcp_sack_block sb[TCP_SACK_SB_MAX];
+    unsigned nsb;
+    /* RFC 6675 loss recovery (tcb->in_recovery, tcb->recover = RecoveryPoint + 1) */
+    bool recovery;              /* in_recovery is the RFC 6675 kind */
+    uint32_t high_rxt;          /* HighRxt + 1: one past the highest retransmitted */
+    uint32_t rescue_rxt;        /* RescueRxt, valid when rescue_done */
+    bool rescue_done;
+};
 
 struct tcp_cb {
     struct glass_stack *stack;
@@ -279,6 +324,8 @@ struct tcp_cb {
     glass_time_t keepidle, keepintvl;
     unsigned keepcnt;
     uint16_t user_mss;              /* TCP_MAXSEG, 0 = not set */
+
+    struct tcp_sack sack;           /* RFC 2018 / RFC 6675 state (tcp_sack.c) */
 };
 
 /* ---- per stack (tcp.c) ------------------------------------------------------- */
@@ -446,6 +493,63 @@ uint16_t tcp_mss_to_advertise(struct glass_stack *stack, uint32_t faddr);
 bool tcp_ack_input(struct tcp_cb *tcb, const struct tcp_seg *seg);
 /* RFC 6298 2: fold one RTT measurement into SRTT/RTTVAR/RTO. */
 void tcp_rtt_sample(struct tcp_cb *tcb, glass_time_t rtt);
+
+/* ---- tcp_sack.c: RFC 2018 SACK, RFC 2883 D-SACK, RFC 6675 recovery -------------------- */
+
+/* Negotiation (RFC 2018 2): should our SYN / SYN-ACK carry
+ * SACK-permitted?  A SYN always; a SYN-ACK only if the peer's SYN did. */
+bool tcp_sack_offer(const struct tcp_cb *tcb);
+/* The peer's SYN (or SYN-ACK) arrived with its options: SACK is on when
+ * it carried SACK-permitted (and, for a SYN-ACK, we offered it). */
+void tcp_sack_take_syn(struct tcp_cb *tcb, const struct tcp_seg *seg);
+
+/* Receiver.  A segment [left, right) went into the out-of-order queue:
+ * its block comes first in the next ACK (RFC 2018 4). */
+void tcp_sack_rcv_note(struct tcp_cb *tcb, uint32_t left, uint32_t right);
+/* RFC 2883: [left, right) arrived again (below RCV.NXT or already queued):
+ * report it as the first block of the next ACK. */
+void tcp_sack_rcv_dup(struct tcp_cb *tcb, uint32_t left, uint32_t right);
+/* The blocks for the ACK being built (D-SACK first, then most recent
+ * first), at most `max`; the D-SACK is then reported (sent once). */
+unsigned tcp_sack_rcv_blocks(struct tcp_cb *tcb, struct tcp_sack_block *out, unsigned max);
+
+/* Sender.  Record the SACK blocks of an acceptable ACK in the scoreboard
+ * (junk ignored and counted; D-SACK counted) and drop what SND.UNA passed;
+ * returns true when it newly SACKed data. */
+bool tcp_sack_update(struct tcp_cb *tcb, const struct tcp_seg *seg);
+/* RFC 6675 4 IsLost(seq) and SetPipe (bytes). */
+bool tcp_sack_is_lost(const struct tcp_cb *tcb, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcp_cb *tcb);
+/* A duplicate ACK (or an ACK of SND.UNA with new SACK information)
+ * arrived with `dupacks` counted: RFC 6675 5 steps (1), (2), (4) -- enter
+ * recovery when dupacks >= DupThresh or IsLost(SND.UNA).  True when
+ * recovery began (the first retransmission went). */
+bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks);
+/* A cumulative ACK in RFC 6675 recovery: (A) exit at RecoveryPoint. */
+void tcp_sack_recovery_ack(struct tcp_cb *tcb);
+/* RFC 6675 5 (C): send by NextSeg while cwnd - pipe >= 1 SMSS (used by
+ * tcp_output in place of the plain stream while in SACK recovery). */
+void tcp_sack_output(struct tcp_cb *tcb);
+/* RFC 6675 5.1 / RFC 2018 8: the retransmission timer fired: forget the
+ * scoreboard (the receiver may have reneged) and leave SACK recovery. */
+void tcp_sack_on_rto(struct tcp_cb *tcb);
+
+/* tcp_output.c, for tcp_sack.c: send [seq, seq + *len) from sndbuf (a
+ * retransmission or new data, cut to the MSS: *len becomes what went;
+ * the FIN rides when that reaches the end of the data and one is
+ * queued); false when nothing went. */
+bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
+/* The send MSS (following the path MTU cache). */
+uint32_t tcp_output_smss(struct tcp_cb *tcb);
+
+/* ---- tcp_reass.c, for SACK ------------------------------------------------------------ */
+
+/* The contiguous run of queued bytes that contains or starts after seq
+ * and overlaps [seq, end): true with [*l, *r). */
+bool tcp_reass_run(const struct tcp_cb *tcb, uint32_t seq, uint32_t end, uint32_t *l,
+                   uint32_t *r);
+/* Is every byte of [seq, end) already in the out-of-order queue? */
+bool tcp_reass_covered(const struct tcp_cb *tcb, uint32_t seq, uint32_t end);
 
 /* ---- tcp_timer.c ---------------------------------------------------------------- */
 

@@ -142,11 +142,17 @@ static void tcp_dupack(struct tcp_cb *tcb, uint32_t ack)
     tcb->dupacks++;
     STAT_INC(tcb->stack, tcp, dup_acks);
     if (tcb->in_recovery) {
+        if (tcb->sack.recovery)
+            return; /* SACK: RFC 6675 counts the network by pipe instead */
         /* RFC 5681 3.2 step 4: each further duplicate means another
          * segment left the network: inflate cwnd by one SMSS. */
         tcb->cwnd += smss(tcb);
         return;
     }
+    if (tcb->sack.ok && tcp_sack_maybe_recover(tcb, tcb->dupacks))
+        return; /* SACK: RFC 6675 5 steps (1), (2), (4) */
+    if (tcb->sack.ok && tcb->dupacks >= 3)
+        return; /* ...which declined (RFC 6582 recover): no NewReno either */
     if (tcb->dupacks == 3)
         tcp_fast_retransmit(tcb, ack);
     else if (tcb->dupacks < 3)
@@ -240,7 +246,9 @@ static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
      * can go back to the current RTO. */
     tcb->backoff = 0;
     tcb->limited_sent = 0; /* RFC 3042: the duplicates are over */
-    if (tcb->in_recovery) {
+    if (tcb->in_recovery && tcb->sack.recovery) {
+        tcp_sack_recovery_ack(tcb); /* RFC 6675 5 (A), (B) */
+    } else if (tcb->in_recovery) {
         tcp_recovery_ack(tcb, acked);
     } else {
         tcb->dupacks = 0;
@@ -294,10 +302,15 @@ bool tcp_ack_input(struct tcp_cb *tcb, const struct tcp_seg *seg)
         tcb->cc = &tcp_cc_newreno;
     tcb->persist_probes_out = 0; /* the peer is alive */
     bool dup = tcp_is_dupack(tcb, seg);
-    if (seq_gt(seg->ack, tcb->snd_una))
+    bool new_ack = seq_gt(seg->ack, tcb->snd_una);
+    if (new_ack)
         tcp_new_ack(tcb, seg);
-    else if (dup)
+    /* SACK (tcp_sack.c): the scoreboard, once SND.UNA has moved */
+    bool sacked = tcp_sack_update(tcb, seg);
+    if (!new_ack && dup)
         tcp_dupack(tcb, seg->ack); /* other ACKs of SND.UNA simply do not count */
+    else if (!new_ack && sacked && seg->ack == tcb->snd_una)
+        tcp_sack_maybe_recover(tcb, tcb->dupacks); /* RFC 6675 5 (2): IsLost */
     tcp_window_update(tcb, seg);
     bool fin_acked = tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seq);
     tcp_output(tcb);

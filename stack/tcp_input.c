@@ -275,6 +275,7 @@ static void tcp_listen_syn(struct tcp_cb *l, const struct tcp_seg *seg)
     c->snd_una = c->snd_nxt = c->snd_max = c->iss;
     c->snd_up = c->iss;
     c->peer_mss = tcp_peer_mss(seg);
+    tcp_sack_take_syn(c, seg); /* SACK: RFC 2018 2 */
     c->adv_mss = tcp_mss_to_advertise(stack, c->faddr);
     tcp_mss_update(c);
     tcp_take_window(c, seg);
@@ -361,6 +362,7 @@ static void tcp_take_syn(struct tcp_cb *tcb, const struct tcp_seg *seg)
     tcb->rcv_nxt = seg->seq + 1;
     tcb->rcv_up = tcb->rcv_nxt;
     tcb->peer_mss = tcp_peer_mss(seg);
+    tcp_sack_take_syn(tcb, seg); /* SACK: RFC 2018 2 */
 }
 
 /* Our SYN is acknowledged: the connection is ESTABLISHED (3.10.7.3 and
@@ -461,6 +463,8 @@ static void tcp_trim(struct tcp_cb *tcb, struct tcp_seg *seg, uint32_t wnd)
             cut = (uint32_t)seg->dlen;
             seg->flags &= (uint8_t)~TCP_FIN;
         }
+        if (cut)
+            tcp_sack_rcv_dup(tcb, dseq, dseq + cut); /* SACK: RFC 2883 D-SACK */
         seg->data += cut;
         seg->dlen -= cut;
         dseq += cut;
@@ -834,7 +838,11 @@ static enum tcp_rx tcp_rx_text(struct tcp_cb *tcb, struct tcp_seg *seg, bool *fi
     if (seq_gt(seg->seq, tcb->rcv_nxt)) {
         /* Out of order: hold it; and RFC 5681 4.2 / RFC 1122 4.2.2.21:
          * ACK at once (a duplicate ACK tells the sender of the hole). */
+        uint32_t end = seg->seq + (uint32_t)seg->dlen;
+        if (tcp_reass_covered(tcb, seg->seq, end))
+            tcp_sack_rcv_dup(tcb, seg->seq, end); /* SACK: RFC 2883, queued already */
         size_t q = tcp_reass_insert(tcb, seg->seq, seg->data, seg->dlen, *fin);
+        tcp_sack_rcv_note(tcb, seg->seq, end); /* SACK: RFC 2018 4, first block */
         TRACE(stack, GLASS_TRACE_TCP, "tcp   out of order: seq %u len %zu (%zu new) queued, RCV.NXT %u",
               seg->seq - tcb->irs, seg->dlen, q, tcb->rcv_nxt - tcb->irs);
         tcb->ack_now = true;

@@ -34,6 +34,18 @@ static int tcp_opt_known_len(uint8_t kind)
     }
 }
 
+/* RFC 2018 3: the blocks of a SACK option (olen already checked to be
+ * 2 + 8n, n >= 1; 40 bytes of option space hold at most 4).  A second
+ * SACK option in one segment adds its blocks up to the same bound. */
+static void tcp_opt_take_sack(const uint8_t *v, uint8_t olen, struct tcp_opts *o)
+{
+    for (unsigned i = 0; i < (unsigned)(olen - 2) / 8u && o->nsack < 4; i++) {
+        o->sack[o->nsack].left = get_be32(v + 8 * i);
+        o->sack[o->nsack].right = get_be32(v + 8 * i + 4);
+        o->nsack++;
+    }
+}
+
 static void tcp_opt_take(const uint8_t *v, uint8_t kind, struct tcp_opts *o)
 {
     switch (kind) {
@@ -54,7 +66,7 @@ static void tcp_opt_take(const uint8_t *v, uint8_t kind, struct tcp_opts *o)
         o->tsecr = get_be32(v + 4);
         break;
     default:
-        break;          /* SACK blocks and unknown options: skipped */
+        break;          /* unknown options: skipped (SACK: tcp_opt_take_sack) */
     }
 }
 
@@ -82,6 +94,8 @@ int tcp_opts_parse(const uint8_t *p, size_t len, struct tcp_opts *o)
         if (kind == TCPOPT_SACK && (olen < 10 || (olen - 2) % 8 != 0))
             return -1;
         tcp_opt_take(p + i + 2, kind, o);
+        if (kind == TCPOPT_SACK)
+            tcp_opt_take_sack(p + i + 2, olen, o);
         i += olen;
     }
     return 0;
@@ -95,4 +109,42 @@ size_t tcp_opts_write_syn(uint8_t *p, uint16_t mss)
     p[1] = 4;
     put_be16(p + 2, mss);
     return 4;
+}
+
+/* ---- SACK (RFC 2018) ---------------------------------------------------- */
+
+size_t tcp_opts_write_sack_perm(uint8_t *p)
+{
+    /* RFC 2018 2: kind 4, length 2, "MAY be sent in a SYN"; two NOPs in
+     * front keep the next option 4-aligned (Linux writes the same bytes
+     * when it has no timestamps). */
+    p[0] = TCPOPT_NOP;
+    p[1] = TCPOPT_NOP;
+    p[2] = TCPOPT_SACK_PERM;
+    p[3] = 2;
+    return 4;
+}
+
+size_t tcp_opts_write_sack_blocks(uint8_t *p, size_t room, const struct tcp_sack_block *b,
+                                  unsigned n)
+{
+    /* RFC 2018 3: kind 5, length 2 + 8n; with two NOPs in front the
+     * option takes 4 + 8n bytes: 4 blocks in 36 bytes, 3 in 28 (what is
+     * left beside a 12-byte timestamp option). */
+    if (room < 12 || n == 0)
+        return 0;
+    unsigned fit = (unsigned)((room - 4) / 8);
+    if (n > fit)
+        n = fit;
+    if (n > 4)
+        n = 4;
+    p[0] = TCPOPT_NOP;
+    p[1] = TCPOPT_NOP;
+    p[2] = TCPOPT_SACK;
+    p[3] = (uint8_t)(2 + 8 * n);
+    for (unsigned i = 0; i < n; i++) {
+        put_be32(p + 4 + 8 * i, b[i].left);
+        put_be32(p + 8 + 8 * i, b[i].right);
+    }
+    return 4 + 8 * (size_t)n;
 }

@@ -105,6 +105,10 @@ struct tcp_txseg {
     uint16_t mss;               /* != 0: carry the MSS option (SYN, SYN-ACK) */
     const struct tcp_buf *buf;  /* text from here... */
     size_t off, len;            /* ...at this offset, len bytes */
+    /* SACK (tcp_sack.c): SACK-permitted on a SYN; blocks on an ACK */
+    bool sack_perm;
+    const struct tcp_sack_block *sack;
+    unsigned nsack;
 };
 
 /* RFC 9293 3.1 header, options, text and the checksum over the pseudo
@@ -115,6 +119,17 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
 {
     uint8_t opts[40];
     size_t optlen = s->mss ? tcp_opts_write_syn(opts, s->mss) : 0;
+    /* SACK: RFC 2018 2 on a SYN, RFC 2018 3 blocks in what space is left
+     * (they go last: any other option must be written before them) */
+    if (s->sack_perm)
+        optlen += tcp_opts_write_sack_perm(opts + optlen);
+    if (s->nsack) {
+        size_t w = tcp_opts_write_sack_blocks(opts + optlen, sizeof opts - optlen, s->sack,
+                                              s->nsack);
+        if (w)
+            stack->stats.tcp_sack_blocks_sent += (w - 4) / 8;
+        optlen += w;
+    }
     size_t hlen = TCP_HLEN + optlen;
     struct pkb *pkb = pkb_alloc(stack, TCP_MAX_HLEN + s->len);
     if (!pkb) {
@@ -200,6 +215,14 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
         .off = len ? seq - tcp_data_start(tcb) : 0,
         .len = len,
     };
+    /* SACK (tcp_sack.c): offered on SYNs, blocks on every other ACK */
+    struct tcp_sack_block sack[TCP_SACK_MAX_BLOCKS];
+    if (flags & TCP_SYN)
+        s.sack_perm = tcp_sack_offer(tcb);
+    else if ((flags & TCP_ACK) && !(flags & TCP_RST) && tcp_synchronized(tcb)) {
+        s.nsack = tcp_sack_rcv_blocks(tcb, sack, TCP_SACK_MAX_BLOCKS);
+        s.sack = sack;
+    }
     char fl[32];
     if (flags & TCP_ACK)
         TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u ack=%u win=%u len=%zu%s",
@@ -452,6 +475,30 @@ bool tcp_limited_transmit(struct tcp_cb *tcb)
     return true;
 }
 
+/* ---- for SACK recovery (tcp_sack.c) ---------------------------------------------- */
+
+bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len)
+{
+    if (!tcp_synchronized(tcb) || tcp_fin_acked(tcb))
+        return false;
+    if (*len == 0 && !(tcb->fin_queued && seq == tcp_data_end(tcb)))
+        return false;
+    /* Cut again while IPv4 refuses it as over the path MTU and the MSS
+     * goes down (tcp_xmit; bounded: the MSS only shrinks). */
+    for (;;) {
+        uint32_t n = GLASS_MIN(*len, tcp_smss(tcb));
+        if (tcp_output_segment(tcb, seq, n, false)) {
+            *len = n;
+            return true;
+        }
+    }
+}
+
+uint32_t tcp_output_smss(struct tcp_cb *tcb)
+{
+    return tcp_smss(tcb);
+}
+
 /* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: data waits, nothing is in flight
  * that an ACK could answer, and the window will not let it go: only
  * probing can learn when the window opens. */
@@ -488,7 +535,10 @@ void tcp_output(struct tcp_cb *tcb)
         tcp_mss_update(tcb);
     if (!tcb->cwnd && tcb->cc && tcb->cc->init)
         tcb->cc->init(tcb);
-    tcp_output_stream(tcb);
+    if (tcb->sack.recovery)
+        tcp_sack_output(tcb); /* RFC 6675 5 (C): by pipe and NextSeg */
+    else
+        tcp_output_stream(tcb);
     tcp_output_maybe_persist(tcb);
     /* RFC 6298 5.1: whenever anything is outstanding, the timer runs
      * (a zero-window probe byte is watched by the persist timer). */

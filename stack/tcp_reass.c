@@ -195,3 +195,42 @@ void tcp_reass_purge(struct tcp_cb *tcb)
         tcp_reass_drop_first(tcb);
     tcb->ooo_bytes = 0;
 }
+
+/* ---- what SACK (tcp_sack.c) reads from the queue ---------------------------------- */
+
+/* RFC 2018 4: "each contiguous block of data queued at the data
+ * receiver" -- pieces that touch (one ends where the next starts) make
+ * one block.  Bare-FIN pieces hold no data and are not SACKed. */
+bool tcp_reass_run(const struct tcp_cb *tcb, uint32_t seq, uint32_t end, uint32_t *l,
+                   uint32_t *r)
+{
+    const struct tcp_ooo_seg *s = tcb->ooo;
+    while (s) {
+        if (s->len == 0) {
+            s = s->next;
+            continue;
+        }
+        uint32_t rl = s->seq, rr = s->seq + s->len;
+        while (s->next && s->next->seq == rr && s->next->len) {
+            s = s->next;
+            rr += s->len;
+        }
+        s = s->next;
+        if (seq_gt(rr, seq) && seq_lt(rl, end)) {
+            *l = rl;
+            *r = rr;
+            return true;
+        }
+        if (seq_geq(rl, end))
+            return false;
+    }
+    return false;
+}
+
+bool tcp_reass_covered(const struct tcp_cb *tcb, uint32_t seq, uint32_t end)
+{
+    uint32_t l, r;
+    if (!seq_lt(seq, end) || !tcp_reass_run(tcb, seq, end, &l, &r))
+        return false;
+    return seq_leq(l, seq) && seq_geq(r, end);
+}

@@ -112,6 +112,7 @@ static void tcp_timer_rexmt_fire(struct glass_stack *stack, void *arg)
      * highest sequence sent so its duplicate ACKs start no new one. */
     tcb->recover = tcb->snd_max;
     tcb->in_recovery = false;
+    tcp_sack_on_rto(tcb); /* SACK: the scoreboard goes (RFC 6675 5.1) */
     tcb->dupacks = 0;
     tcb->limited_sent = 0;
     tcb->backoff++;

@@ -68,7 +68,7 @@ for line in 'arp   learn 10\.0\.0\.1 is-at .* \(REACHABLE\)' \
     grep -Eq "^ +[0-9.]+ $line" "$t/journey.trace" && pass "tutorial trace line: $line" ||
         fail "tutorial trace line not in $t/journey.trace: $line"
 done
-grep -Eq '10\.0\.0\.2 → 10\.0\.0\.1 +TCP 58 80 → [0-9]+ \[SYN, ACK\] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460' "$t/block-1.out" &&
+grep -Eq '10\.0\.0\.2 → 10\.0\.0\.1 +TCP [0-9]+ 80 → [0-9]+ \[SYN, ACK\] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460' "$t/block-1.out" &&
     pass "tutorial capture line: the SYN,ACK with MSS 1460" || fail "tutorial capture line: no SYN,ACK with MSS 1460"
 grep -Eq '^10\.0\.0\.2	10\.0\.0\.1	' "$t/block-2.out" && pass "tutorial 4.2: tshark filter shows glass's SYN,ACK" ||
     fail "tutorial 4.2: tshark shows no SYN from 10.0.0.2"
