@@ -178,7 +178,7 @@ static int parse_addr_prefix(const char *s, uint32_t *addr, unsigned *prefix_len
     return 0;
 }
 
-/* ---- --if DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N] -------------------- */
+/* ---- --if DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N][,offload=on|off] ----- */
 
 static bool driver_char_ok(char c)
 {
@@ -404,6 +404,22 @@ static int if_impair(const char *item, struct glass_if_spec *out, char *why, siz
     }
 }
 
+/* offload=on|off: the device's offloads (drivers/tap.c, docs/tcp.md). */
+static int if_offload(const char *v, struct glass_if_spec *out, char *why, size_t whylen)
+{
+    if (out->has_offload) {
+        set_err(why, whylen, "offload= given twice");
+        return -1;
+    }
+    if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0) {
+        set_err(why, whylen, "offload '%s': want on or off", v);
+        return -1;
+    }
+    out->has_offload = true;
+    out->offload = strcmp(v, "on") == 0;
+    return 0;
+}
+
 static int if_item(char *item, struct glass_if_spec *out, char *why, size_t whylen)
 {
     int r = if_impair(item, out, why, whylen);
@@ -414,6 +430,8 @@ static int if_item(char *item, struct glass_if_spec *out, char *why, size_t whyl
         return if_mac(item + 4, out, why, whylen);
     if (starts_with(item, "mtu="))
         return if_mtu(item + 4, out, why, whylen);
+    if (starts_with(item, "offload="))
+        return if_offload(item + 8, out, why, whylen);
     if (strchr(item, '=')) {
         set_err(why, whylen, "unknown setting '%s'", item);
         return -1;
@@ -1229,7 +1247,9 @@ struct glass_stack *glass_app_bring_up(const struct glass_app_opts *opts, char *
         glass_trace_set(stack, opts->trace_mask, NULL);
     for (unsigned i = 0; i < opts->nifs; i++) {
         const struct glass_if_spec *spec = &opts->ifs[i];
-        struct glass_netif *nif = glass_netif_open(stack, spec->driver, spec->name, err, errlen);
+        int offload = spec->has_offload ? spec->offload : GLASS_OFFLOAD_DEFAULT;
+        struct glass_netif *nif =
+            glass_netif_open_offload(stack, spec->driver, spec->name, offload, err, errlen);
 
         if (!nif || glass_app_configure_netif(nif, spec, err, errlen) < 0)
             goto fail;

@@ -2,7 +2,7 @@
  * common.h - the command-line contract every glass app shares (DESIGN.md,
  * "Command-line contract shared by every app"):
  *
- *   --if SPEC        DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N]; repeatable
+ *   --if SPEC        DRIVER:NAME[,ADDR/PREFIX][,mac=MAC][,mtu=N][,offload=on|off]; repeatable
  *                    default: tap:tap0,10.0.0.2/24
  *                    tap links may be impaired (netem-like, both directions):
  *                    [,loss=P%][,delay=T][,reorder=P%][,dup=P%][,seed=N]
@@ -51,7 +51,7 @@
 #define GLASS_APP_DEFAULT_IF "tap:tap0,10.0.0.2/24"
 #define GLASS_APP_DEFAULT_GW "10.0.0.1"
 
-#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N]"
+#define GLASS_APP_IF_FORM "DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N][,offload=on|off]"
 /* The impairment items of --if (glass_netif_impair). */
 #define GLASS_APP_IMPAIR_FORM "loss=P%,delay=T,reorder=P%,dup=P%,seed=N (P 0..100, T such as 5ms)"
 /* Longest delay an --if may ask for. */
@@ -70,6 +70,8 @@ struct glass_if_spec {
     bool has_mac;                       /* false: the stack derives one */
     uint8_t mac[GLASS_ETH_ALEN];
     unsigned mtu;                       /* 0: the driver's default */
+    bool has_offload;                   /* offload= given; else the app's default */
+    bool offload;                       /* offload=on: IFF_VNET_HDR, GSO, TSO */
     bool has_impair;                    /* loss=, delay=, reorder=, dup= or seed= given */
     unsigned impair_given;              /* bit per item, to refuse one given twice */
     struct glass_impair impair;         /* reorder_delay: delay, or 1 ms without one */

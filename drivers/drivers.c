@@ -16,8 +16,8 @@
 
 struct driver {
     const char *name;
-    struct glass_netif *(*open)(struct glass_stack *stack, const char *name, char *err,
-                                size_t errlen);
+    struct glass_netif *(*open)(struct glass_stack *stack, const char *name, bool offload,
+                                char *err, size_t errlen);
 };
 
 static const struct driver drivers[] = {
@@ -45,6 +45,18 @@ static void set_err(char *err, size_t errlen, const char *msg)
 struct glass_netif *glass_netif_open(struct glass_stack *stack, const char *driver,
                                      const char *name, char *err, size_t errlen)
 {
+    return glass_netif_open_offload(stack, driver, name, GLASS_OFFLOAD_DEFAULT, err, errlen);
+}
+
+int glass_netif_offload(const struct glass_netif *nif)
+{
+    return nif && nif->features ? 1 : 0;
+}
+
+struct glass_netif *glass_netif_open_offload(struct glass_stack *stack, const char *driver,
+                                             const char *name, int offload, char *err,
+                                             size_t errlen)
+{
     char msg[256], known[64];
     if (!driver || !*driver || !name || !*name) {
         set_err(err, errlen, "an interface needs a driver and a name, as in tap:tap0");
@@ -53,7 +65,7 @@ struct glass_netif *glass_netif_open(struct glass_stack *stack, const char *driv
     }
     for (size_t i = 0; i < N_DRIVERS; i++)
         if (strcmp(driver, drivers[i].name) == 0)
-            return drivers[i].open(stack, name, err, errlen);
+            return drivers[i].open(stack, name, offload != 0, err, errlen);
 
     if (strcmp(driver, "loop") == 0) {
         snprintf(msg, sizeof msg,

@@ -17,6 +17,7 @@
 #ifndef GLASS_DRIVERS_H
 #define GLASS_DRIVERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "glass.h"
@@ -25,8 +26,10 @@
  * Takes the stack lock while registering the interface.  On failure
  * returns NULL, sets errno and writes one sentence into err saying what
  * went wrong and what to do. */
-struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *err,
-                             size_t errlen);
+/* offload: try IFF_VNET_HDR with checksum offload, GSO and TSO (plain
+ * frames when the kernel refuses); false: plain frames, TUNSETOFFLOAD 0. */
+struct glass_netif *tap_open(struct glass_stack *stack, const char *name, bool offload,
+                             char *err, size_t errlen);
 
 /* glass_netif_impair for a tap interface (stack lock held). */
 int tap_impair(struct glass_netif *nif, const struct glass_impair *p);

@@ -187,7 +187,9 @@ void impair_rx(struct impair *im, struct pkb *frame)
         return;
     }
     /* The copy first: the stack may change the original as it reads it. */
-    struct pkb *copy = f.dup ? pkb_from(s, frame->data, pkb_len(frame)) : NULL;
+    /* pkb_copy, not pkb_from: the offload state (checksum verified or
+     * partial, GSO size) and header offsets go with the bytes. */
+    struct pkb *copy = f.dup ? pkb_copy(s, frame) : NULL;
     if (due <= glass_stack_now(s)) {
         im->deliver(im->nif, IMPAIR_RX, frame);
         if (copy)
@@ -211,7 +213,7 @@ unsigned impair_tx(struct impair *im, const struct pkb *frame)
     if (due <= glass_stack_now(s))
         return copies;
     for (unsigned i = 0; i < copies; i++) {
-        struct pkb *p = pkb_from(s, frame->data, pkb_len(frame));
+        struct pkb *p = pkb_copy(s, frame); /* offload state too: tap_vnet_build */
         if (!p) {
             STAT_INC(s, link, impair_lost);
             TRACE(s, GLASS_TRACE_ETH, "eth   %s tx impair: no memory to hold a frame, lost",

@@ -13,6 +13,16 @@
  *   we hold CAP_NET_ADMIN).  IFF_NO_PI: frames come without the 4-byte
  *   packet-information prefix, so the fd carries plain Ethernet frames.
  *
+ * Offloads (--if tap:tap0,offload=on, the default): the device is opened
+ * with IFF_VNET_HDR, so every frame in both directions carries a 10-byte
+ * virtio-net header (tap_vnet.c), and TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4)
+ * tells the kernel we accept partial checksums and TCPv4 frames up to
+ * 64 KiB (GSO).  We send it the same: TCP super-segments it cuts into
+ * MSS-sized frames (TSO) with checksums it fills in.  When the kernel
+ * refuses any of this, the device is reopened plain with one line on
+ * stderr.  Off: plain frames, and TUNSETOFFLOAD(0) so a persistent tap a
+ * previous program configured does not hand us 64 KiB frames.
+ *
  * Impairments (glass_netif_impair, --if tap:tap0,loss=3%,delay=5ms,...):
  * when set, every frame read and every frame to write goes through an
  * impairment engine (impair.c) first, like netem on both ends of the
@@ -29,6 +39,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +50,7 @@
 #include "netif.h"
 #include "pkb.h"
 #include "stack.h"
+#include "tap_vnet.h"
 #include "trace.h"
 
 #define TUN_PATH "/dev/net/tun"
@@ -49,7 +61,13 @@ struct tap {
     size_t rx_size;             /* data room of a receive buffer */
     struct pkb *spare;          /* buffer for the next read(), kept across EAGAIN */
     struct impair *impair;      /* NULL: a clean link */
+    bool vnet;                  /* IFF_VNET_HDR: a virtio-net header on every frame */
+    uint8_t *overflow;          /* vnet: where the part of a GSO frame past
+                                   rx_size lands (TAP_GSO_ROOM bytes) */
 };
+
+/* A GSO frame: the largest IPv4 datagram, its Ethernet header and a tag. */
+#define TAP_GSO_ROOM (ETH_HLEN + VLAN_HLEN + 65535)
 
 /* ---- the data path ------------------------------------------------------ */
 
@@ -60,7 +78,17 @@ static int tap_write(struct tap *t, const struct pkb *pkb)
     if (t->fd < 0)
         return -ENODEV;
     size_t len = pkb_len(pkb);
-    ssize_t n = write(t->fd, pkb->data, len);
+    ssize_t n;
+    if (t->vnet) {
+        /* The header from its own buffer: the frame is not copied. */
+        uint8_t hdr[TAP_VNET_HLEN];
+        tap_vnet_build(hdr, pkb);
+        struct iovec iov[2] = {{hdr, sizeof hdr}, {pkb->data, len}};
+        n = writev(t->fd, iov, 2);
+        len += sizeof hdr;
+    } else {
+        n = write(t->fd, pkb->data, len);
+    }
     if (n < 0)
         return -errno;
     return (size_t)n == len ? 0 : -EIO;
@@ -102,7 +130,7 @@ static void tap_impair_deliver(struct glass_netif *nif, enum impair_dir dir, str
  * our MTU and what the device last handed us. */
 static size_t tap_rx_size(const struct glass_netif *nif, const struct tap *t)
 {
-    size_t want = ETH_HLEN + VLAN_HLEN + nif->mtu;
+    size_t want = (t->vnet ? TAP_VNET_HLEN : 0) + ETH_HLEN + VLAN_HLEN + nif->mtu;
     return want > t->rx_size ? want : t->rx_size;
 }
 
@@ -155,6 +183,73 @@ static void tap_truncated(struct glass_netif *nif, struct tap *t, size_t got, si
     t->rx_size = got < PKB_MAX_DATA ? got : PKB_MAX_DATA;
 }
 
+/* vnet: a frame that did not fit the buffer continues in t->overflow
+ * (a GSO super-segment): move it into a buffer of its own size. */
+static struct pkb *tap_rx_gso(struct glass_netif *nif, struct tap *t, struct pkb *p, size_t len)
+{
+    size_t room = pkb_tailroom(p);
+    struct pkb *big = pkb_alloc(nif->stack, len);
+    if (!big)
+        return NULL;
+    uint8_t *to = pkb_put(big, len);
+    memcpy(to, p->data, room);
+    memcpy(to + room, t->overflow, len - room);
+    return big;
+}
+
+/* vnet: one read() is header, frame and (for a GSO frame) the overflow.
+ * Returns the frame's pkb (p, or a bigger one), or NULL: dropped and
+ * counted.  *n is what read() returned. */
+static struct pkb *tap_rx_vnet(struct glass_netif *nif, struct tap *t, struct pkb *p, size_t n)
+{
+    struct glass_stack *stack = nif->stack;
+    size_t room = pkb_tailroom(p);
+    struct tap_vnet_hdr h;
+    int err = n < TAP_VNET_HLEN ? TAP_VNET_SHORT
+                                : tap_vnet_parse(p->data, n, n - TAP_VNET_HLEN, &h);
+    if (err) {
+        nif->cnt.rx_dropped++;
+        STAT_INC(stack, link, drop_bad_vnet);
+        TRACE(stack, GLASS_TRACE_ETH, "eth   %s drop: vnet header: %s", nif->name,
+              tap_vnet_strerror(err));
+        return NULL;
+    }
+    struct pkb *frame = p;
+    if (n > room + TAP_GSO_ROOM) { /* cut short: larger than any GSO frame */
+        tap_truncated(nif, t, n, room + TAP_GSO_ROOM);
+        return NULL;
+    }
+    if (n > room) {
+        frame = tap_rx_gso(nif, t, p, n);
+        if (!frame) {
+            nif->cnt.rx_dropped++;
+            TRACE(stack, GLASS_TRACE_ETH, "eth   %s drop: no memory for a %zu-byte frame",
+                  nif->name, n);
+            return NULL;
+        }
+    } else {
+        pkb_put(p, n);
+    }
+    pkb_pull(frame, TAP_VNET_HLEN);
+    tap_vnet_apply(frame, &h);
+    if (frame->gso_size) {
+        STAT_INC(stack, link, gso_rx);
+        TRACE(stack, GLASS_TRACE_ETH, "eth   %s rx GSO frame of %zu bytes, gso_size %u",
+              nif->name, pkb_len(frame), frame->gso_size);
+    }
+    return frame;
+}
+
+/* read() a frame into p; with vnet, into p (header included) and on into
+ * the overflow buffer. */
+static ssize_t tap_read(struct tap *t, struct pkb *p, size_t room)
+{
+    if (!t->vnet)
+        return read(t->fd, p->data, room);
+    struct iovec iov[2] = {{p->data, room}, {t->overflow, TAP_GSO_ROOM}};
+    return readv(t->fd, iov, 2);
+}
+
 static int tap_receive(struct glass_netif *nif, int budget)
 {
     struct tap *t = nif->priv;
@@ -163,7 +258,7 @@ static int tap_receive(struct glass_netif *nif, int budget)
         struct pkb *p = tap_rx_buffer(nif, t);
         size_t room = p ? pkb_tailroom(p) : 0;
         /* Read straight into the buffer's data area: no copy. */
-        ssize_t n = p ? read(t->fd, p->data, room) : tap_discard_one(nif, t);
+        ssize_t n = p ? tap_read(t, p, room) : tap_discard_one(nif, t);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -176,12 +271,21 @@ static int tap_receive(struct glass_netif *nif, int budget)
         frames++;
         if (!p)
             continue;
-        if ((size_t)n > room) {
+        if (t->vnet) {
+            struct pkb *frame = tap_rx_vnet(nif, t, p, (size_t)n);
+            if (!frame)
+                continue; /* p stays the spare */
+            if (frame != p)
+                p = frame; /* a GSO frame was copied out; the spare stays */
+            else
+                t->spare = NULL;
+        } else if ((size_t)n > room) {
             tap_truncated(nif, t, (size_t)n, room);
             continue;
+        } else {
+            pkb_put(p, (size_t)n);
+            t->spare = NULL;
         }
-        pkb_put(p, (size_t)n);
-        t->spare = NULL;
         if (t->impair)
             impair_rx(t->impair, p);
         else
@@ -203,6 +307,8 @@ static void tap_close(struct glass_netif *nif)
         close(t->fd);
     if (t->spare)
         pkb_free(nif->stack, t->spare);
+    if (t->overflow)
+        glass_free(nif->stack, t->overflow);
     impair_free(t->impair);
     glass_free(nif->stack, t);
     nif->priv = NULL;
@@ -279,11 +385,12 @@ static int tap_open_tun(char *err, size_t errlen)
 
 /* TUNSETIFF: attach fd to the device, creating it when it does not exist
  * (that needs CAP_NET_ADMIN).  `name` is updated to the kernel's name. */
-static int tap_attach(int fd, char name[IFNAMSIZ], bool existed, char *err, size_t errlen)
+static int tap_attach(int fd, char name[IFNAMSIZ], bool existed, bool vnet, char *err,
+                      size_t errlen)
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0);
     memcpy(ifr.ifr_name, name, IFNAMSIZ);
     if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
         memcpy(name, ifr.ifr_name, IFNAMSIZ);
@@ -328,6 +435,34 @@ static int tap_no_offload(int fd, const char *name, char *err, size_t errlen)
     int e = errno;
     return tap_fail(err, errlen, e, "cannot switch offloads off on %s (TUNSETOFFLOAD): %s", name,
                     strerror(e));
+}
+
+/* Offloads on an fd attached with IFF_VNET_HDR: a 10-byte little-endian
+ * header, and the kernel may hand us partial checksums and TCPv4 GSO
+ * frames.  0, or -errno of the ioctl the kernel refused (*what names it). */
+static int tap_vnet_setup(int fd, const char **what)
+{
+    int hlen = TAP_VNET_HLEN, le = 1;
+    *what = "TUNSETVNETHDRSZ";
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hlen) < 0)
+        return -errno;
+    /* Little-endian fields on any host (x86 is so already: a kernel
+     * without TUNSETVNETLE is fine there). */
+    *what = "TUNSETVNETLE";
+    if (ioctl(fd, TUNSETVNETLE, &le) < 0 && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__)
+        return -errno;
+    *what = "TUNSETOFFLOAD";
+    if (ioctl(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4) < 0)
+        return -errno;
+    return 0;
+}
+
+/* Can this kernel attach with IFF_VNET_HDR?  (TUNGETFEATURES lists the
+ * TUNSETIFF flags it knows.) */
+static bool tap_kernel_has_vnet(int fd)
+{
+    unsigned features = 0;
+    return ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR);
 }
 
 /* The kernel side's MTU (SIOCGIFMTU); NETIF_DEFAULT_MTU when unknown. */
@@ -406,19 +541,29 @@ static void tap_wait_operational(const char *name)
  * The MAC stays the one the core picks: the kernel side's MAC belongs to
  * the other end of the cable. */
 static struct glass_netif *tap_register(struct glass_stack *stack, const char *name, int fd,
-                                        char *err, size_t errlen)
+                                        bool vnet, char *err, size_t errlen)
 {
     unsigned mtu = tap_kernel_mtu(name);
     glass_stack_lock(stack);
     struct glass_netif *nif = NULL;
     struct tap *t = glass_alloc(stack, sizeof(*t));
+    if (t && vnet && !(t->overflow = glass_alloc(stack, TAP_GSO_ROOM))) {
+        glass_free(stack, t);
+        t = NULL;
+    }
     if (t) {
         t->fd = fd;
+        t->vnet = vnet;
         nif = netif_new(stack, name, &tap_ops, t);
-        if (nif)
+        if (nif) {
             nif->mtu = mtu;
-        else
+            if (vnet)
+                nif->features = NETIF_F_RX_CSUM_TRUSTED | NETIF_F_TX_CSUM_PARTIAL | NETIF_F_TSO4;
+        } else {
+            if (t->overflow)
+                glass_free(stack, t->overflow);
             glass_free(stack, t);
+        }
     }
     int e = t ? errno : ENOMEM;
     glass_stack_unlock(stack);
@@ -431,8 +576,38 @@ static struct glass_netif *tap_register(struct glass_stack *stack, const char *n
     return NULL;
 }
 
-struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *err,
-                             size_t errlen)
+/* Open and attach with offloads: 1 done, 0 refused by the kernel (fd is
+ * closed and one line on stderr says why: the caller opens plain), -1 an
+ * error that plain mode would meet too (err set). */
+static int tap_open_vnet(int *fdp, char ifname[IFNAMSIZ], bool existed, char *err, size_t errlen)
+{
+    int fd = tap_open_tun(err, errlen);
+    if (fd < 0)
+        return -1;
+    const char *what = "TUNGETFEATURES";
+    int e = EOPNOTSUPP;
+    if (tap_kernel_has_vnet(fd)) {
+        if (tap_attach(fd, ifname, existed, true, err, errlen) < 0) {
+            e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        int rc = tap_vnet_setup(fd, &what);
+        if (rc == 0) {
+            *fdp = fd;
+            return 1;
+        }
+        e = -rc;
+    }
+    close(fd);
+    fprintf(stderr, "glass: %s: the kernel refused offloads (%s: %s); plain frames instead\n",
+            ifname, what, strerror(e));
+    return 0;
+}
+
+struct glass_netif *tap_open(struct glass_stack *stack, const char *name, bool offload,
+                             char *err, size_t errlen)
 {
     if (tap_check_name(name, err, errlen) < 0)
         return NULL;
@@ -440,13 +615,19 @@ struct glass_netif *tap_open(struct glass_stack *stack, const char *name, char *
     strcpy(ifname, name);
     bool existed = if_nametoindex(ifname) != 0;
 
-    int fd = tap_open_tun(err, errlen);
-    if (fd < 0)
+    int fd = -1;
+    int vnet = offload ? tap_open_vnet(&fd, ifname, existed, err, errlen) : 0;
+    if (vnet < 0)
         return NULL;
-    if (tap_attach(fd, ifname, existed, err, errlen) < 0 ||
-        tap_no_offload(fd, ifname, err, errlen) < 0)
-        goto fail;
-    struct glass_netif *nif = tap_register(stack, ifname, fd, err, errlen);
+    if (!vnet) {
+        fd = tap_open_tun(err, errlen);
+        if (fd < 0)
+            return NULL;
+        if (tap_attach(fd, ifname, existed, false, err, errlen) < 0 ||
+            tap_no_offload(fd, ifname, err, errlen) < 0)
+            goto fail;
+    }
+    struct glass_netif *nif = tap_register(stack, ifname, fd, vnet, err, errlen);
     if (!nif)
         goto fail;
     if (!existed)

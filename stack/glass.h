@@ -92,6 +92,16 @@ size_t glass_stack_mem_in_use(const struct glass_stack *stack);
  * what went wrong and what to do about it. */
 struct glass_netif *glass_netif_open(struct glass_stack *stack, const char *driver,
                                      const char *name, char *err, size_t errlen);
+/* The same, choosing the device's offloads (a tap: IFF_VNET_HDR with
+ * checksum offload, GSO receive and TSO send; docs/tcp.md "Offloads"):
+ * 1 on, 0 off.  glass_netif_open uses GLASS_OFFLOAD_DEFAULT.  A kernel
+ * that refuses them gets plain frames (one line on stderr). */
+#define GLASS_OFFLOAD_DEFAULT 1
+struct glass_netif *glass_netif_open_offload(struct glass_stack *stack, const char *driver,
+                                             const char *name, int offload, char *err,
+                                             size_t errlen);
+/* 1 when the interface runs with offloads, 0 when plain. */
+int glass_netif_offload(const struct glass_netif *nif);
 struct glass_netif *glass_netif_by_name(struct glass_stack *stack, const char *name);
 const char *glass_netif_name(const struct glass_netif *nif);
 int glass_netif_set_mac(struct glass_netif *nif, const uint8_t mac[GLASS_ETH_ALEN]);

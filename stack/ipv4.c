@@ -28,6 +28,7 @@
 #include "ipv4_frag.h"
 #include "ipv4_forward.h"
 #include "netif.h"
+#include "offload.h"
 #include "pkb.h"
 #include "pmtu.h"
 #include "route.h"
@@ -424,6 +425,11 @@ static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const str
     size_t total = IPV4_HLEN + pkb_len(pkb);
     unsigned mtu = path->local ? 0xffff : ipv4_path_mtu(stack, path->nif, tx->dst);
     if (total <= mtu)
+        return 0;
+    /* A TCP super-segment the interface cuts (TSO): each wire segment
+     * must fit, not the whole (offload.c). */
+    if (pkb->gso_size && !path->local && (path->nif->features & NETIF_F_TSO4) &&
+        offload_gso_fits(pkb, mtu))
         return 0;
     if (total <= 0xffff && !tx->df)
         return 1;

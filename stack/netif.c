@@ -14,6 +14,7 @@
 #include "capture.h"
 #include "eth.h"
 #include "mem.h"
+#include "offload.h"
 #include "pkb.h"
 #include "route.h"
 #include "stack.h"
@@ -102,6 +103,8 @@ int netif_output(struct glass_netif *nif, struct pkb *pkb)
     int rc;
     if (!nif->up) {
         rc = -ENETDOWN;
+    } else if ((rc = offload_tx_prepare(nif, pkb)) < 0) { /* offloads: offload.c */
+        ;
     } else {
         if (stack->capture)
             capture_frame(stack, nif, pkb->data, len);

@@ -22,6 +22,14 @@ struct pkb;
 #define NETIF_DEFAULT_MTU 1500
 #define NETIF_RX_BUDGET 64      /* frames read per interface per poll */
 
+/* Offload features of an interface (netif->features; a tap with
+ * IFF_VNET_HDR has them all, see drivers/tap_vnet.h). */
+#define NETIF_F_RX_CSUM_TRUSTED 0x1 /* may mark received checksums verified/partial */
+#define NETIF_F_TX_CSUM_PARTIAL 0x2 /* completes a PKB_CSUM_PARTIAL checksum on send */
+#define NETIF_F_TSO4 0x4            /* cuts a TCPv4 super-segment (pkb gso_size) */
+/* The largest IPv4 datagram a super-segment may be: the total length field. */
+#define NETIF_GSO_MAX 65535
+
 struct glass_netif_ops {
     const char *kind;           /* "tap", "loop", ... */
     /* Put one frame (pkb data = Ethernet header onwards) on the wire.
@@ -66,6 +74,7 @@ struct glass_netif {
     struct netif_addr addrs[NETIF_MAX_ADDRS];
     unsigned naddrs;
     struct netif_counters cnt;
+    unsigned features;          /* NETIF_F_*: offloads the driver provides */
 };
 
 /* For drivers: a new interface (down, no address) registered with the

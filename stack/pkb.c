@@ -48,6 +48,10 @@ struct pkb *pkb_copy(struct glass_stack *stack, const struct pkb *src)
     p->nif = src->nif;
     p->stamp = src->stamp;
     p->nexthop = src->nexthop;
+    p->csum = src->csum;
+    p->csum_start = src->csum_start;
+    p->csum_off = src->csum_off;
+    p->gso_size = src->gso_size;
     return p;
 }
 

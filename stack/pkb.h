@@ -27,12 +27,28 @@
 
 #define PKB_NO_OFFSET 0xffff
 
+/* The transport checksum of a packet (Linux's ip_summed, simplified). */
+enum pkb_csum {
+    PKB_CSUM_NONE = 0,    /* nothing known: verify on receive, fill in on send */
+    PKB_CSUM_VERIFIED,    /* the device checked it (VIRTIO_NET_HDR_F_DATA_VALID) */
+    PKB_CSUM_PARTIAL,     /* the field holds only the pseudo-header sum; whoever
+                             sends it on completes it from csum_start to the end
+                             (VIRTIO_NET_HDR_F_NEEDS_CSUM, Linux CHECKSUM_PARTIAL) */
+};
+
 struct pkb {
     struct pkb *next;          /* link in a pkb_queue */
     struct glass_netif *nif;   /* arrived on / leaves through */
     glass_time_t stamp;        /* when it was queued (ARP queue, loop wire) */
     uint32_t nexthop;          /* IPv4 next hop while waiting for ARP */
     uint16_t l2, l3, l4;       /* header offsets from head, or PKB_NO_OFFSET */
+    /* Offloads (the TAP vnet header, docs/tcp.md "Offloads"): what is
+     * known about the transport checksum, and whether this is a TCPv4
+     * super-segment the device (or the kernel behind a tap) cuts up. */
+    uint8_t csum;              /* enum pkb_csum */
+    uint16_t csum_start;       /* PKB_CSUM_PARTIAL: offset from head where summing starts */
+    uint16_t csum_off;         /* ...and of the checksum field from csum_start */
+    uint16_t gso_size;         /* != 0: TCP payload per wire segment (TSO / GSO) */
     uint8_t *data;             /* first byte of the current data */
     uint8_t *tail;             /* one past the last byte of data */
     uint8_t *end;              /* one past the buffer */

@@ -184,6 +184,14 @@
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \
     X(link, impair_delayed)    /* frames it queued until their due time */                         \
+    /* offloads: the TAP vnet header (drivers/tap_vnet.c, stack/offload.c, tcp_tso.c) */            \
+    X(link, gso_rx)            /* GSO super-segments received (larger than the MTU) */             \
+    X(link, csum_trusted)      /* transport checksums not verified: the device vouched */          \
+    X(link, drop_bad_vnet)     /* frames dropped: malformed or unsupported vnet header */          \
+    X(link, tso_tx)            /* TCP super-segments handed to the device to cut */                \
+    X(link, csum_partial_tx)   /* frames sent with a partial checksum for the device */            \
+    X(link, csum_sw_completed) /* partial checksums completed in software (no offload) */          \
+    X(link, gso_sw_segmented)  /* super-segments cut in software (device without TSO) */           \
     X(socket, opened)                                                                              \
     X(socket, closed)          /* by glass_close or at stack teardown */                           \
     X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \

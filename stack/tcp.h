@@ -479,6 +479,24 @@ void tcp_mtu_reduced(struct tcp_cb *tcb, uint32_t seq, unsigned quoted_len);
 /* The MSS to advertise in our SYN: route MTU - 40 (RFC 9293 3.7.1). */
 uint16_t tcp_mss_to_advertise(struct glass_stack *stack, uint32_t faddr);
 
+/* ---- tcp_tso.c: TCP segmentation offload (TSO send) ---------------------------- */
+/* When the interface towards the peer cuts super-segments (NETIF_F_TSO4),
+ * how many bytes the next segment at SND.NXT may carry: several MSS, at
+ * most one IPv4 datagram (64 KiB), within the usable window, its tail
+ * held back under Nagle's rule.  0: TSO does not apply (the one-MSS rules
+ * of tcp_send_len decide). */
+uint32_t tcp_tso_send_len(struct tcp_cb *tcb, uint32_t mss, uint32_t unsent, uint32_t usable);
+/* Payload per wire segment: the size the device cuts a super-segment
+ * into (gso_size).  The one place to subtract per-segment options. */
+uint32_t tcp_tso_seg_payload(const struct tcp_cb *tcb);
+/* tcp_emit's checksum: a partial one (pseudo header only) for a device
+ * that completes it, marking pkb PKB_CSUM_PARTIAL, and gso_size when the
+ * text is longer than it; otherwise the full RFC 9293 3.1 checksum.  t is
+ * the TCP header in pkb, tcplen header + text.  With df false (a segment
+ * IPv4 will fragment) nothing is offloaded. */
+void tcp_tso_checksum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
+                      uint32_t src, uint32_t dst, uint16_t gso_size, bool df);
+
 /* ---- tcp_ack.c ------------------------------------------------------------------- */
 
 /* RFC 9293 3.10.7.4 fifth check, sender's half, for a segment whose ACK

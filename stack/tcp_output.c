@@ -109,6 +109,7 @@ struct tcp_txseg {
     bool sack_perm;
     const struct tcp_sack_block *sack;
     unsigned nsack;
+    uint16_t gso_size;          /* TSO: payload per wire segment (tcp_tso.c) */
 };
 
 /* RFC 9293 3.1 header, options, text and the checksum over the pseudo
@@ -151,9 +152,9 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
         memcpy(t + TCP_HLEN, opts, optlen);
     if (s->len)
         tcp_buf_peek(s->buf, s->off, t + hlen, s->len);
-    uint32_t sum = csum_pseudo_ipv4(s->src, s->dst, IPPROTO_TCP_, (uint16_t)(hlen + s->len));
-    put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, hlen + s->len)));
     pkb_set_l4(pkb);
+    /* Full checksum, or partial for a device that completes it (TSO). */
+    tcp_tso_checksum(stack, pkb, t, hlen + s->len, s->src, s->dst, s->gso_size, df);
     struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = df};
     int rc = ipv4_output(stack, pkb, &tx);
     if (rc == 0)
@@ -214,6 +215,7 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
         .buf = &tcb->sndbuf,
         .off = len ? seq - tcp_data_start(tcb) : 0,
         .len = len,
+        .gso_size = (uint16_t)tcp_tso_seg_payload(tcb), /* used when len exceeds it */
     };
     /* SACK (tcp_sack.c): offered on SYNs, blocks on every other ACK */
     struct tcp_sack_block sack[TCP_SACK_MAX_BLOCKS];
@@ -331,6 +333,9 @@ static uint32_t tcp_send_len(struct tcp_cb *tcb, uint32_t unsent)
 {
     uint32_t mss = tcp_smss(tcb);
     uint32_t usable = tcp_usable_window(tcb);
+    uint32_t tso = tcp_tso_send_len(tcb, mss, unsent, usable); /* many MSS at once: tcp_tso.c */
+    if (tso)
+        return tso;
     uint32_t len = GLASS_MIN(GLASS_MIN(mss, unsent), usable);
     if (len == 0)
         return 0;
@@ -583,8 +588,8 @@ void tcp_ack_received_data(struct tcp_cb *tcb, size_t dlen)
 {
     uint32_t rcv_mss = GLASS_MIN(tcb->adv_mss ? tcb->adv_mss : TCP_DEFAULT_MSS,
                                  tcb->peer_mss ? tcb->peer_mss : TCP_DEFAULT_MSS);
-    if (dlen >= rcv_mss)
-        tcb->segs_unacked++;
+    if (dlen >= rcv_mss) /* a GSO super-segment stands for several (tcp_tso.c) */
+        tcb->segs_unacked += (unsigned)(dlen / rcv_mss);
     if (tcb->segs_unacked >= 2) {
         tcb->ack_now = true;
         tcp_output(tcb); /* data going out may carry the ACK */

@@ -17,7 +17,7 @@
 #include "common.h"
 #include "route.h"
 
-#define IF_FORM "expected DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N]"
+#define IF_FORM "expected DRIVER:NAME[,ADDR/PREFIX|,dhcp][,mac=MAC][,mtu=N][,offload=on|off]"
 #define ROUTE_FORM "expected NET/PREFIX,via=ADDR"
 #define TRACE_FORM "expected a list of eth,arp,ipv4,icmp,udp,tcp,socket or all"
 
