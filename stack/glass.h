@@ -330,7 +330,8 @@ struct glass_tcp_config {
     glass_time_t keepintvl;      /* between probes (75 s) */
     unsigned keepcnt;            /* unanswered probes before ETIMEDOUT (9) */
     unsigned max_tcbs;           /* control blocks per stack, TIME-WAIT included (4096) */
-    char cc[16];                 /* congestion control of new connections ("newreno") */
+    char cc[16];                 /* congestion control of new connections: "cubic"
+                                  * (default) or "newreno" ("reno") */
 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);
 /* -1/EINVAL for a value out of range or an unknown cc name. */

@@ -164,6 +164,10 @@
     X(tcp, persist_probes)     /* zero-window probes */                                            \
     X(tcp, keepalive_probes)                                                                       \
     X(tcp, rtt_samples)                                                                            \
+    /* cc: HyStart++ (RFC 9406, tcp_hystart.c) */                                                  \
+    X(tcp, hystart_css)        /* slow start left for CSS: the round's min RTT rose */             \
+    X(tcp, hystart_css_undo)   /* CSS back to slow start: the RTT fell below the baseline */       \
+    X(tcp, hystart_exit)       /* CSS_ROUNDS done: ssthresh = cwnd, congestion avoidance */        \
     X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \
