@@ -223,6 +223,7 @@ struct tcp_cubic_info {
     bool in_epoch;              /* a congestion avoidance stage is running */
     glass_time_t t_epoch;       /* its start (stack clock) */
     enum tcp_hystart_phase hystart;
+    uint32_t hystart_window_end;  /* the current round ends when SND.UNA reaches it */
 };
 bool tcp_cubic_info(const struct tcp_cb *tcb, struct tcp_cubic_info *out);
 /* The constants of RFC 9438 4.1, for tests and docs. */

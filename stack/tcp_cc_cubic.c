@@ -235,7 +235,8 @@ static void cubic_reduce(struct tcp_cb *tcb, struct cubic *c)
     c->cwnd_prior = cwnd;
     uint32_t flight = tcp_flight_size(tcb);
     flight -= GLASS_MIN(flight, tcb->limited_sent);
-    tcb->ssthresh = GLASS_MAX((uint32_t)(flight * CUBIC_BETA), 2 * mss);
+    /* beta_cubic = 7/10 in integers: 0.7 has no exact double */
+    tcb->ssthresh = GLASS_MAX((uint32_t)((uint64_t)flight * 7 / 10), 2 * mss);
     c->in_epoch = false;
     c->frac = 0;
     tcp_hystart_stop(&c->hs);
@@ -292,6 +293,7 @@ bool tcp_cubic_info(const struct tcp_cb *tcb, struct tcp_cubic_info *out)
         .in_epoch = c->in_epoch,
         .t_epoch = c->t_epoch,
         .hystart = (enum tcp_hystart_phase)c->hs.phase,
+        .hystart_window_end = c->hs.window_end,
     };
     return true;
 }
