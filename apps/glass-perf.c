@@ -1,8 +1,8 @@
 /*
  * glass-perf - an iperf2-compatible TCP throughput tool on a glass stack.
  *
- *   glass-perf -s [-p PORT] [-i SECONDS] [-f g|m] [OPTION]...
- *   glass-perf -c HOST [-p PORT] [-t SECONDS] [-i SECONDS] [-f g|m] [OPTION]...
+ *   glass-perf -s [-p PORT] [-i SECONDS] [-f g|m] [-Z NAME] [OPTION]...
+ *   glass-perf -c HOST [-p PORT] [-t SECONDS] [-i SECONDS] [-f g|m] [-Z NAME] [OPTION]...
  *
  * The measuring instrument of scripts/bench: it speaks to the Debian
  * package iperf (version 2, tested with 2.1.8) on the Linux side.
@@ -34,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -67,6 +68,7 @@ struct perf {
     double interval;               /* 0: no interval reports */
     double time;                   /* -t, sender only */
     char format;                   /* 'a' adaptive, 'g', 'm' */
+    const char *cc;                /* -Z: congestion control, NULL = the stack's default */
     struct glass_stack *stack;
     int lfd;
     struct perf_conn conns[PERF_MAX_CONNS];
@@ -85,7 +87,7 @@ static double now_mono(void)
 /* ---- options ---------------------------------------------------------------- */
 
 enum { KEY_SERVER = 's', KEY_CLIENT = 'c', KEY_PORT = 'p', KEY_INTERVAL = 'i',
-       KEY_TIME = 't', KEY_FORMAT = 'f' };
+       KEY_TIME = 't', KEY_FORMAT = 'f', KEY_CC = 'Z' };
 
 static const struct glass_app_option perf_options[] = {
     {"server", KEY_SERVER, NULL, "sink: accept iperf2 clients and count what they send"},
@@ -94,6 +96,8 @@ static const struct glass_app_option perf_options[] = {
     {"interval", KEY_INTERVAL, "SECONDS", "report every SECONDS (default: summary only)"},
     {"time", KEY_TIME, "SECONDS", "sender: send for SECONDS (default 10)"},
     {"format", KEY_FORMAT, "g|m", "report in GBytes and Gbits/sec, or MBytes and Mbits/sec"},
+    {"tcp-congestion", KEY_CC, "NAME",
+     "congestion control: cubic (default) or newreno (also reno), as iperf2 -Z"},
     {0},
 };
 
@@ -144,6 +148,10 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         }
         snprintf(err, errlen, "-f '%s': bad format, expected g or m", arg);
         return -1;
+    case KEY_CC:
+        /* the stack knows the names: checked on the first socket (set_cc) */
+        p->cc = arg;
+        return 0;
     }
     snprintf(err, errlen, "internal error: option %d not handled", key);
     return -1;
@@ -247,6 +255,23 @@ static void describe_conn(const struct perf_conn *c)
            ntohs(peer.sin_port));
 }
 
+/* -Z: TCP_CONGESTION on the socket (the sink's listener passes it to
+ * every connection it accepts).  -1 with a message for a name the stack
+ * does not know (ENOENT, as Linux says). */
+static int set_cc(const struct perf *p, int fd)
+{
+    if (!p->cc)
+        return 0;
+    if (glass_setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, p->cc, (socklen_t)strlen(p->cc)) == 0)
+        return 0;
+    if (errno == ENOENT)
+        fprintf(stderr, "glass-perf: -Z '%s': no such congestion control, expected cubic or newreno\n",
+                p->cc);
+    else
+        fprintf(stderr, "glass-perf: -Z '%s': %s\n", p->cc, strerror(errno));
+    return -1;
+}
+
 /* ---- the sink (-s) ------------------------------------------------------------ */
 
 static int open_listener(struct perf *p)
@@ -260,6 +285,8 @@ static int open_listener(struct perf *p)
         return -1;
     }
     glass_setsockopt(p->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (set_cc(p, p->lfd) < 0)
+        return -2; /* the user's mistake: exit 2, like a bad option */
     if (glass_bind(p->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
         glass_listen(p->lfd, 16) < 0) {
         fprintf(stderr, "glass-perf: tcp port %u: %s\n", p->port, strerror(errno));
@@ -326,8 +353,9 @@ static void sink_read(struct perf *p, struct perf_conn *c)
 
 static int run_sink(struct perf *p)
 {
-    if (open_listener(p) < 0)
-        return 1;
+    int rc = open_listener(p);
+    if (rc < 0)
+        return rc == -2 ? 2 : 1;
     printf("------------------------------------------------------------\n"
            "Server listening on TCP port %u\n"
            "------------------------------------------------------------\n", p->port);
@@ -383,6 +411,10 @@ static int run_sender(struct perf *p)
     if (fd < 0) {
         fprintf(stderr, "glass-perf: socket: %s\n", strerror(errno));
         return 1;
+    }
+    if (set_cc(p, fd) < 0) {
+        glass_close(fd);
+        return 2;
     }
     printf("------------------------------------------------------------\n"
            "Client connecting to %s, TCP port %u\n"
@@ -443,7 +475,7 @@ int main(int argc, char **argv)
     static struct perf p; /* static: the 128 KiB buffer stays off the stack */
     struct glass_app app = {
         .prog = "glass-perf",
-        .synopsis = "-s|-c HOST [-p PORT] [-t SECONDS] [-i SECONDS] [-f g|m] [OPTION]...",
+        .synopsis = "-s|-c HOST [-p PORT] [-t SECONDS] [-i SECONDS] [-f g|m] [-Z NAME] [OPTION]...",
         .summary = "Measure TCP throughput against iperf2 (version 2) from a glass stack.",
         .options = perf_options,
         .on_option = on_option,

@@ -340,7 +340,8 @@ struct glass_tcp_config {
     glass_time_t keepintvl;      /* between probes (75 s) */
     unsigned keepcnt;            /* unanswered probes before ETIMEDOUT (9) */
     unsigned max_tcbs;           /* control blocks per stack, TIME-WAIT included (4096) */
-    char cc[16];                 /* congestion control of new connections ("newreno") */
+    char cc[16];                 /* congestion control of new connections: "cubic"
+                                  * (default) or "newreno" ("reno") */
     /* RFC 4987 3.6 SYN cookies (tcp_syncookie.c): GLASS_SYNCOOKIES_AUTO
      * answers a SYN from no state only when the listener's SYN queue is
      * full (the default, and what 0 means); _ALWAYS for every SYN; _NEVER

@@ -7,7 +7,7 @@
  *               and SO_ACCEPTCONN (read only); SO_KEEPALIVE (streams)
  *   IPPROTO_IP  IP_TTL IP_TOS
  *   IPPROTO_TCP TCP_NODELAY TCP_MAXSEG TCP_KEEPIDLE TCP_KEEPINTVL
- *               TCP_KEEPCNT (streams)
+ *               TCP_KEEPCNT TCP_CONGESTION (streams)
  * Anything else is ENOPROTOOPT.
  *
  * For UDP, SO_RCVBUF bounds the bytes queued for reception (payload plus
@@ -196,9 +196,36 @@ static int sock_set_socket(struct glass_sock *sk, int name, const void *val, soc
 #define TCP_KEEPCNT 6
 #endif
 
+#ifndef TCP_CONGESTION
+#define TCP_CONGESTION 13
+#endif
+#define TCP_CA_NAME_MAX 16      /* Linux: names are at most 15 bytes and a NUL */
+
 #define TCP_MIN_USER_MSS 88     /* Linux TCP_MIN_MSS */
 #define TCP_MAX_KEEPIDLE 32767  /* seconds (MAX_TCP_KEEPIDLE, KEEPINTVL) */
 #define TCP_MAX_KEEPCNT 127
+
+/* TCP_CONGESTION: a name, not an int.  Linux (do_tcp_setsockopt): at
+ * most TCP_CA_NAME_MAX - 1 bytes are read and need no NUL; an empty
+ * option is EINVAL, a name no algorithm has ENOENT.  On a live
+ * connection the window carries over (tcp_cc_set). */
+static int sock_set_congestion(struct tcp_cb *tcb, const void *val, socklen_t len)
+{
+    char name[TCP_CA_NAME_MAX];
+    if (len < 1)
+        return -EINVAL;
+    size_t n = GLASS_MIN((size_t)len, sizeof name - 1);
+    memcpy(name, val, n);
+    name[n] = '\0';
+    const struct tcp_cc_ops *ops = tcp_cc_find(name);
+    if (!ops)
+        return -ENOENT;
+    if (ops != tcb->cc)
+        TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   congestion control %s -> %s",
+              tcb->cc ? tcb->cc->name : "-", ops->name);
+    tcp_cc_set(tcb, ops);
+    return 0;
+}
 
 static int sock_set_tcp(struct glass_sock *sk, int name, const void *val, socklen_t len)
 {
@@ -206,6 +233,8 @@ static int sock_set_tcp(struct glass_sock *sk, int name, const void *val, sockle
     int v, rc;
     if (!tcb)
         return -ENOPROTOOPT;
+    if (name == TCP_CONGESTION)
+        return sock_set_congestion(tcb, val, len);
     if ((rc = opt_get_int(val, len, &v)) < 0)
         return rc;
     switch (name) {
@@ -362,6 +391,14 @@ static int sock_get_tcp(struct glass_sock *sk, int name, void *val, socklen_t *l
         return opt_put_int(val, len, (int)(tcb->keepintvl / GLASS_USEC_PER_SEC));
     case TCP_KEEPCNT:
         return opt_put_int(val, len, (int)tcb->keepcnt);
+    case TCP_CONGESTION: {
+        /* Linux copies min(optlen, TCP_CA_NAME_MAX) bytes of the name,
+         * NUL-padded. */
+        char ca[TCP_CA_NAME_MAX] = {0};
+        if (tcb->cc)
+            strncpy(ca, tcb->cc->name, sizeof ca - 1);
+        return opt_put(val, len, ca, sizeof ca);
+    }
     default:
         return -ENOPROTOOPT;
     }

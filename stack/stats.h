@@ -180,6 +180,10 @@
     X(tcp, sack_recoveries_islost) /* ...of them begun by IsLost(SND.UNA), before DupThresh */      \
     X(tcp, sack_rexmits)       /* segments resent by NextSeg rules (1), (3), (4) */                \
     X(tcp, sack_reneging)      /* scoreboards cleared by an RTO (RFC 2018 8, RFC 6675 5.1) */      \
+    /* cc: HyStart++ (RFC 9406, tcp_hystart.c) */                                                  \
+    X(tcp, hystart_css)        /* slow start left for CSS: the round's min RTT rose */             \
+    X(tcp, hystart_css_undo)   /* CSS back to slow start: the RTT fell below the baseline */       \
+    X(tcp, hystart_exit)       /* CSS_ROUNDS done: ssthresh = cwnd, congestion avoidance */        \
     X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \

@@ -39,7 +39,7 @@ static const struct glass_tcp_config tcp_config_default = {
     .keepintvl = 75 * GLASS_USEC_PER_SEC,
     .keepcnt = 9,
     .max_tcbs = 4096,
-    .cc = "newreno",
+    .cc = "cubic",                  /* RFC 9438, as Linux */
 };
 
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg)

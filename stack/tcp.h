@@ -25,7 +25,9 @@
  *                  RFC 6582 NewReno)
  *   tcp_timer.c    retransmission (RFC 6298), persist, delayed ACK,
  *                  keepalive and TIME-WAIT timers
- *   tcp_cc.c       the congestion control interface; tcp_cc_newreno.c
+ *   tcp_cc.c       the congestion control interface; tcp_cc_newreno.c,
+ *                  tcp_cc_cubic.c (RFC 9438, the default) with
+ *                  tcp_hystart.c (RFC 9406 slow-start exit)
  *   tcp_user.c     RFC 9293 3.10.1-3.10.6 user calls (OPEN, SEND,
  *                  RECEIVE, CLOSE, ABORT, STATUS) as the socket layer
  *                  (sock_stream.c) makes them
@@ -182,15 +184,73 @@ struct tcp_cc_ops {
     void (*on_timeout)(struct tcp_cb *tcb);
     /* Loss recovery ended with a full ACK (RFC 6582 3.2 step 3). */
     void (*on_recovery_exit)(struct tcp_cb *tcb);
+    /* cc: CUBIC / HyStart++ hooks (tcp_cc_cubic.c, tcp_hystart.c).
+     * One RTT measurement (RFC 6298, or RFC 7323 RTTM), called from
+     * tcp_rtt_sample before the ACK that carried it reaches on_ack. */
+    void (*on_rtt_sample)(struct tcp_cb *tcb, glass_time_t rtt);
+    /* The connection switched to this algorithm after init (TCP_CONGESTION
+     * on a live connection): cc_priv is zeroed, cwnd and ssthresh are
+     * kept; set up the private state from them (Linux keeps the window
+     * too, tcp_reinit_congestion_control). */
+    void (*reset)(struct tcp_cb *tcb);
 };
-#define TCP_CC_PRIV_SIZE 64
-const struct tcp_cc_ops *tcp_cc_find(const char *name);    /* NULL: unknown */
+#define TCP_CC_PRIV_SIZE 128
+/* By name; "reno" (Linux's name) is taken as "newreno".  NULL: unknown. */
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
 extern const struct tcp_cc_ops tcp_cc_newreno;
 /* The flight size (RFC 5681): data sent and not yet acknowledged. */
 uint32_t tcp_flight_size(const struct tcp_cb *tcb);
 /* RFC 6928 / RFC 5681 3.1: the initial window, given the MSS and
  * whether the SYN was retransmitted (then IW is one segment). */
 uint32_t tcp_initial_window(const struct tcp_cb *tcb);
+
+/* ---- cc: CUBIC (RFC 9438) and HyStart++ (RFC 9406) -------------------------- */
+
+extern const struct tcp_cc_ops tcp_cc_cubic;
+/* Switch tcb to ops (setsockopt TCP_CONGESTION): nothing when it already
+ * runs ops; otherwise cc_priv is cleared and, on a connection whose
+ * window is already set up, ops->reset builds its state from cwnd and
+ * ssthresh as they are. */
+void tcp_cc_set(struct tcp_cb *tcb, const struct tcp_cc_ops *ops);
+
+/* HyStart++ (RFC 9406 4.2) state, kept inside an algorithm's cc_priv. */
+enum tcp_hystart_phase {
+    TCP_HYSTART_OFF,            /* not (or no longer) in the first slow start */
+    TCP_HYSTART_SS,             /* slow start, watching the RTT of each round */
+    TCP_HYSTART_CSS,            /* Conservative Slow Start */
+};
+struct tcp_hystart {
+    uint8_t phase;              /* enum tcp_hystart_phase */
+    uint8_t css_rounds;         /* rounds begun in CSS */
+    uint16_t samples;           /* rttSampleCount of this round */
+    uint32_t window_end;        /* windowEnd: the round ends when SND.UNA reaches it */
+    glass_time_t last_round_min_rtt, cur_round_min_rtt, css_baseline_min_rtt;
+    glass_time_t pending_rtt;   /* sample of the ACK now being processed */
+};
+#define TCP_HYSTART_INF UINT64_MAX
+/* Start HyStart++ for the initial slow start (round from SND.NXT). */
+void tcp_hystart_init(struct tcp_hystart *hs, const struct tcp_cb *tcb);
+/* An RTT sample; it is counted by the next tcp_hystart_on_ack. */
+void tcp_hystart_rtt(struct tcp_hystart *hs, glass_time_t rtt);
+/* Slow start / CSS growth for an ACK of `acked` new bytes (RFC 9406 4.2):
+ * grows cwnd, and may end slow start (ssthresh = cwnd, phase OFF). */
+void tcp_hystart_on_ack(struct tcp_hystart *hs, struct tcp_cb *tcb, uint32_t acked);
+/* A loss in slow start or CSS: HyStart++ is over for the connection. */
+void tcp_hystart_stop(struct tcp_hystart *hs);
+
+/* CUBIC's variables as RFC 9438 4.1 names them, windows in segments, for
+ * tests, trace and glassctl; false when tcb does not run CUBIC. */
+struct tcp_cubic_info {
+    double w_max, k, cwnd_epoch, w_est, cwnd_prior;
+    bool in_epoch;              /* a congestion avoidance stage is running */
+    glass_time_t t_epoch;       /* its start (stack clock) */
+    enum tcp_hystart_phase hystart;
+    uint32_t hystart_window_end;  /* the current round ends when SND.UNA reaches it */
+};
+bool tcp_cubic_info(const struct tcp_cb *tcb, struct tcp_cubic_info *out);
+/* The constants of RFC 9438 4.1, for tests and docs. */
+#define TCP_CUBIC_C 0.4
+#define TCP_CUBIC_BETA 0.7
 
 /* ---- the control block (RFC 9293 3.3.1) ------------------------------------- */
 

@@ -61,6 +61,8 @@ void tcp_rtt_sample(struct tcp_cb *tcb, glass_time_t rtt)
     }
     tcb->rto = rto_clamp(tcb, tcb->srtt + GLASS_MAX((glass_time_t)TCP_CLOCK_G, 4 * tcb->rttvar));
     STAT_INC(tcb->stack, tcp, rtt_samples);
+    if (tcb->cc && tcb->cc->on_rtt_sample)
+        tcb->cc->on_rtt_sample(tcb, rtt); /* cc: HyStart++ watches every sample */
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   rtt %llu us: srtt=%llu rttvar=%llu rto=%llu",
           (unsigned long long)rtt, (unsigned long long)tcb->srtt,
           (unsigned long long)tcb->rttvar, (unsigned long long)tcb->rto);

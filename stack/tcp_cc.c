@@ -4,10 +4,10 @@
  * The sender keeps two windows: the peer's receive window (SND.WND) and
  * its own estimate of what the network holds, the congestion window
  * (cwnd).  How cwnd grows and shrinks is the algorithm's business; it
- * sits behind struct tcp_cc_ops so another (CUBIC, with the performance
- * issue) can be added without touching the sender.  This file holds what
- * every algorithm shares: the registry, the flight size and the initial
- * window.
+ * sits behind struct tcp_cc_ops so algorithms (NewReno, CUBIC) can be
+ * chosen per stack and per socket without touching the sender.  This file
+ * holds what every algorithm shares: the registry, switching, the flight
+ * size and the initial window.
  */
 #include <string.h>
 
@@ -16,6 +16,7 @@
 #include "util.h"
 
 static const struct tcp_cc_ops *const tcp_cc_all[] = {
+    &tcp_cc_cubic,
     &tcp_cc_newreno,
 };
 
@@ -23,10 +24,26 @@ const struct tcp_cc_ops *tcp_cc_find(const char *name)
 {
     if (!name)
         return NULL;
+    if (strcmp(name, "reno") == 0)
+        return &tcp_cc_newreno; /* Linux's name for it (and iperf2 -Z reno) */
     for (size_t i = 0; i < GLASS_ARRAY_SIZE(tcp_cc_all); i++)
         if (strcmp(tcp_cc_all[i]->name, name) == 0)
             return tcp_cc_all[i];
     return NULL;
+}
+
+/* cc: switching algorithm on a connection (TCP_CONGESTION).  Before the
+ * window is set up (cwnd 0) the new algorithm's init runs later as usual;
+ * after, the window carries over and reset rebuilds the private state. */
+void tcp_cc_set(struct tcp_cb *tcb, const struct tcp_cc_ops *ops)
+{
+    if (tcb->cc == ops)
+        return;
+    tcb->cc = ops;
+    memset(tcb->cc_priv, 0, sizeof tcb->cc_priv);
+    tcb->bytes_acked = 0;
+    if (tcb->cwnd && ops->reset)
+        ops->reset(tcb);
 }
 
 /* RFC 5681 2: "FlightSize: the amount of data that has been sent but not

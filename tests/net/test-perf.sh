@@ -86,4 +86,11 @@ expect_eq "iperf -s received a non-zero rate from glass-perf" \
     "$(awk -v r="${iperf_rate:-0}" 'BEGIN { print (r > 0) }')" 1
 expect_eq "glass tcp.conn_reset (sender)" "$(counter tcp.conn_reset)" 0
 no_sanitizer_report "$GLASSD_ERR"
+
+# ---- 3. -Z (TCP_CONGESTION): a name glass does not have is the user's mistake ---------
+rc=0
+in_ns timeout 30 "$GLASS_PERF" -c "$GLASS_KERNEL_ADDR" -t 1 -Z nosuch >"$OUT/perf-z.out" 2>"$OUT/perf-z.err" || rc=$?
+expect_eq "glass-perf -Z nosuch: exit status" "$rc" 2
+expect_eq "glass-perf -Z nosuch: one clear message" \
+    "$(grep -c "^glass-perf: -Z 'nosuch': no such congestion control" "$OUT/perf-z.err")" 1
 net_done

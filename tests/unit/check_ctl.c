@@ -347,7 +347,7 @@ START_TEST(test_tcb_established_in_full)
     ck_has(t, "rcv_nxt      5001\n");
     ck_has(t, "rcv_nxt_rel  1\n");
     ck_has(t, "snd_wnd      65535\n");
-    ck_has(t, "cc           newreno\n");
+    ck_has(t, "cc           cubic\n");
     ck_has(t, "options      mss 1460\n"); /* from the peer's SYN-ACK */
     struct tcp_cb *tcb = tcp_h_find(&h, 40000, 80);
     char want[64];

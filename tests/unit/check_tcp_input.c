@@ -1371,7 +1371,7 @@ START_TEST(tcp_config_defaults_and_validation)
     ck_assert_uint_eq(cfg.rto_min, 200 * GLASS_USEC_PER_MSEC);
     ck_assert_uint_eq(cfg.initial_window, 10);
     ck_assert_uint_eq(cfg.max_tcbs, 4096);
-    ck_assert_str_eq(cfg.cc, "newreno");
+    ck_assert_str_eq(cfg.cc, "cubic"); /* RFC 9438, the default as on Linux */
     struct glass_tcp_config bad = cfg;
     strcpy(bad.cc, "nosuch");
     errno = 0;

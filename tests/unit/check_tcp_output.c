@@ -44,6 +44,12 @@ static void setup(void)
     /* A static neighbour: these tests run for virtual minutes, longer
      * than an ARP entry lives, and must see only TCP on the wire. */
     ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
+    /* cc: these tests check RFC 5681 / RFC 6582's window arithmetic,
+     * which is NewReno's; CUBIC (the default) has check_tcp_cc.c. */
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(H.stack, &cfg);
+    strcpy(cfg.cc, "newreno");
+    ck_assert_int_eq(glass_tcp_config_set(H.stack, &cfg), 0);
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;
