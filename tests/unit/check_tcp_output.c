@@ -46,10 +46,7 @@ static void setup(void)
     ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
     /* cc: these tests check RFC 5681 / RFC 6582's window arithmetic,
      * which is NewReno's; CUBIC (the default) has check_tcp_cc.c. */
-    struct glass_tcp_config cfg;
-    glass_tcp_config_get(H.stack, &cfg);
-    strcpy(cfg.cc, "newreno");
-    ck_assert_int_eq(glass_tcp_config_set(H.stack, &cfg), 0);
+    tcp_h_use_cc(&H, "newreno");
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;

@@ -35,6 +35,9 @@ static void setup(void)
     if (getenv("GLASS_TEST_TRACE"))
         glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
     ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
+    /* RFC 6675 4.2 states the window reduction in RFC 5681's terms
+     * (ssthresh = FlightSize / 2): NewReno's, not CUBIC's beta of 0.7. */
+    tcp_h_use_cc(&H, "newreno");
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;

@@ -218,6 +218,14 @@ size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss)
     return 4;
 }
 
+void tcp_h_use_cc(struct harness *h, const char *name)
+{
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(h->stack, &cfg);
+    snprintf(cfg.cc, sizeof cfg.cc, "%s", name);
+    ck_assert_int_eq(glass_tcp_config_set(h->stack, &cfg), 0);
+}
+
 struct tcp_cb *tcp_h_listen_tcb(struct harness *h, uint16_t port, unsigned backlog)
 {
     glass_stack_lock(h->stack);

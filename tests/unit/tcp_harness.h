@@ -94,6 +94,10 @@ void tcp_h_send_opts(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t f
 
 /* A listening control block on 0.0.0.0:port (no socket), linked; its
  * backlog bounds both queues.  Asserts success. */
+/* New connections use congestion control `name` ("newreno" for tests of
+ * RFC 5681 / RFC 6582 window arithmetic; CUBIC, the default, has
+ * check_tcp_cc.c). */
+void tcp_h_use_cc(struct harness *h, const char *name);
 struct tcp_cb *tcp_h_listen_tcb(struct harness *h, uint16_t port, unsigned backlog);
 /* The control block for 10.0.0.1:pport <> 10.0.0.2:lport (lookup: a
  * four-tuple match, else the listener); NULL when none. */
