@@ -22,7 +22,7 @@ GLASS_TAP=tap0
 GLASS_PACKAGES=(
     autoconf automake libtool pkg-config make gcc libc6-dev check libpcap-dev
     iproute2 iputils-ping arping tshark python3 procps dnsmasq-base socat curl
-    gdb man-db traceroute clang nmap
+    gdb man-db traceroute clang nmap python3-scapy valgrind
 )
 
 glass_prog=${0##*/}

@@ -173,6 +173,12 @@ static bool ipv4_addresses_valid(struct glass_netif *nif, const struct pkb *pkb)
     const uint8_t *h = pkb->data;
     uint32_t src = get_addr(h + IPV4_OFF_SRC), dst = get_addr(h + IPV4_OFF_DST);
     const char *martian = ipv4_martian_source(nif, src, dst);
+    /* LAND (attack suite, docs/robustness.md): a datagram off the wire
+     * claiming one of our own addresses as its source is forged -- we
+     * would answer ourselves (a SYN to a listener from itself, looping).
+     * Linux drops it the same way (fib_validate_source, accept_local=0). */
+    if (!martian && pkb_l2(pkb) && ipv4_is_local(stack, src))
+        martian = "our own address";
     if (martian) {
         STAT_INC(stack, ipv4, drop_bad_source);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  drop: martian source %s (%s) > %s", ip4s(src).s,

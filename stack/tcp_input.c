@@ -571,6 +571,14 @@ static enum tcp_rx tcp_check_seq(struct tcp_cb *tcb, struct tcp_seg *seg)
         if (!(seg->flags & TCP_SYN) && seq_leq(seg->seq + seg->len, tcb->rcv_nxt) &&
             seq_geq(seg->seq + seg->len, tcb->rcv_nxt - TCP_OLD_DUP_SPAN))
             return tcp_old_duplicate(tcb, seg, wnd);
+        /* RFC 5961 4.2: a SYN earns a challenge ACK "irrespective of
+         * the sequence number" -- under the stack-wide challenge limit,
+         * as Linux does (tcp_validate_incoming: syn_challenge). */
+        if (seg->flags & TCP_SYN) {
+            TRACE(stack, GLASS_TRACE_TCP, "tcp   SYN outside the window: challenge ACK");
+            tcp_send_challenge_ack(tcb);
+            return RX_DROP;
+        }
         /* "If an incoming segment is not acceptable, an acknowledgment
          * should be sent in reply (unless the RST bit is set)". */
         STAT_INC(stack, tcp, out_of_window);

@@ -202,6 +202,10 @@ START_TEST(test_rfc1122_3_2_1_3_martian_source_dropped)
     assert_martian("0.0.0.0", H_OUR_IP);         /* this host, to a unicast */
     assert_martian("0.1.2.3", H_OUR_IP);         /* {0, host} */
     assert_martian("0.1.2.3", "255.255.255.255");
+    /* LAND: our own address as the source of a frame off the wire (we
+     * would answer ourselves); Linux drops it too (accept_local=0). */
+    assert_martian(H_OUR_IP, H_OUR_IP);
+    assert_martian(H_OUR_IP, "10.0.0.255");
 }
 END_TEST
 
