@@ -331,6 +331,12 @@ struct glass_tcp_config {
     unsigned keepcnt;            /* unanswered probes before ETIMEDOUT (9) */
     unsigned max_tcbs;           /* control blocks per stack, TIME-WAIT included (4096) */
     char cc[16];                 /* congestion control of new connections ("newreno") */
+    /* RFC 7323 and buffer sizes (like net.ipv4.tcp_window_scaling,
+     * tcp_timestamps, tcp_rmem/tcp_wmem): */
+    int window_scaling;          /* offer Window Scale on our SYNs (1) */
+    int timestamps;              /* offer Timestamps on our SYNs (1) */
+    unsigned rcvbuf;             /* receive buffer of a new connection (1 MiB) */
+    unsigned sndbuf;             /* send buffer of a new connection (1 MiB) */
 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);
 /* -1/EINVAL for a value out of range or an unknown cc name. */
