@@ -26,7 +26,9 @@
  *     the sample when it covers the ACK; TSecr (1 ms ticks) gives one for
  *     every other ACK that advances SND.UNA (Linux does the same: its
  *     precise per-segment stamps first, TSecr as the fallback).  A 0 ms
- *     difference counts as one tick.  RFC 7323 Appendix G's reduced
+ *     difference gives no sample: on a sub-millisecond path (a TAP) it
+ *     would say "1 ms" (Linux's rounding) and drag SRTT far above what
+ *     the microsecond timer measures.  RFC 7323 Appendix G's reduced
  *     gains for many samples per RTT are not applied.
  */
 #include "stack.h"
@@ -119,7 +121,7 @@ bool tcp_ts_rtt(struct tcp_cb *tcb, const struct tcp_seg *seg)
         return false;
     }
     if (delta == 0)
-        delta = 1; /* under one tick: count one (Linux) */
+        return false; /* under one tick: the ms clock cannot tell (see top) */
     STAT_INC(tcb->stack, tcp, ts_rtt_samples);
     tcp_rtt_sample(tcb, (glass_time_t)delta * GLASS_USEC_PER_MSEC);
     return true;
