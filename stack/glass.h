@@ -347,6 +347,12 @@ struct glass_tcp_config {
      * full (the default, and what 0 means); _ALWAYS for every SYN; _NEVER
      * drops the SYN as before. */
     unsigned syncookies;
+    /* RFC 7323 and buffer sizes (like net.ipv4.tcp_window_scaling,
+     * tcp_timestamps, tcp_rmem/tcp_wmem): */
+    int window_scaling;          /* offer Window Scale on our SYNs (1) */
+    int timestamps;              /* offer Timestamps on our SYNs (1) */
+    unsigned rcvbuf;             /* receive buffer of a new connection (1 MiB) */
+    unsigned sndbuf;             /* send buffer of a new connection (1 MiB) */
 };
 enum { GLASS_SYNCOOKIES_AUTO = 0, GLASS_SYNCOOKIES_ALWAYS = 1, GLASS_SYNCOOKIES_NEVER = 2 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);

@@ -184,6 +184,11 @@
     X(tcp, hystart_css)        /* slow start left for CSS: the round's min RTT rose */             \
     X(tcp, hystart_css_undo)   /* CSS back to slow start: the RTT fell below the baseline */       \
     X(tcp, hystart_exit)       /* CSS_ROUNDS done: ssthresh = cwnd, congestion avoidance */        \
+    /* RFC 7323 (tcp_wscale.c, tcp_ts.c) */                                                        \
+    X(tcp, ws_shift_clamped)   /* peer's window scale > 14, used as 14 (RFC 7323 2.3) */           \
+    X(tcp, paws_rejected)      /* segments with TSval < TS.Recent: ACK, drop (RFC 7323 5.3) */     \
+    X(tcp, ts_rtt_samples)     /* RTT samples taken from TSecr (RFC 7323 4) */                     \
+    X(tcp, ts_bad_echo)        /* TSecr in the future or too old: no sample */                     \
     X(link, impair_lost)       /* frames an impaired link dropped (glass_netif_impair) */          \
     X(link, impair_duplicated) /* frames it delivered twice */                                     \
     X(link, impair_reordered)  /* frames it held back so later ones overtook them */               \

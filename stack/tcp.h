@@ -83,8 +83,9 @@ struct pkb;
 
 /* RFC 9293 3.7.1: the MSS assumed when the peer sends no MSS option. */
 #define TCP_DEFAULT_MSS 536
-/* Without window scaling (RFC 7323 comes with the performance issue) the
- * window field is the whole window. */
+/* The largest value of the 16-bit window field; with window scaling
+ * (RFC 7323 2, tcp_wscale.c) the window is this shifted left by up to
+ * TCP_MAX_WSCALE. */
 #define TCP_MAX_WINDOW 65535
 
 /* ---- options (tcp_opt.c) ------------------------------------------------ */
@@ -105,10 +106,10 @@ struct tcp_sack_block {
 struct tcp_opts {
     bool mss_present;
     uint16_t mss;
-    bool ws_present;            /* parsed, not used yet (performance issue) */
+    bool ws_present;            /* RFC 7323 2.2 (tcp_wscale.c) */
     uint8_t ws;
-    bool sack_perm;             /* likewise */
-    bool ts_present;            /* likewise */
+    bool sack_perm;             /* parsed, not used yet (RFC 2018) */
+    bool ts_present;            /* RFC 7323 3.2 (tcp_ts.c) */
     uint32_t tsval, tsecr;
     /* RFC 2018 3: the SACK option's blocks, as sent (up to 4 fit in 40
      * bytes); more in one option cannot be (the length is checked). */
@@ -132,6 +133,14 @@ size_t tcp_opts_write_sack_perm(uint8_t *p);
  * returns the bytes written (0 when not even one block fits or n == 0). */
 size_t tcp_opts_write_sack_blocks(uint8_t *p, size_t room, const struct tcp_sack_block *b,
                                   unsigned n);
+/* Every option a segment of tcb with these flags carries, padded to a
+ * multiple of 4; returns their length (<= 40).  A SYN or SYN-ACK: MSS,
+ * and Timestamps and Window Scale as RFC 7323 negotiates them (on our SYN
+ * when enabled; on a SYN-ACK only if the peer's SYN had them); any other
+ * segment: Timestamps once negotiated (RFC 7323 3.2).  More options
+ * (SACK) are one more block here. */
+struct tcp_cb;
+size_t tcp_opts_write(uint8_t *p, const struct tcp_cb *tcb, uint8_t flags);
 
 /* ---- a received segment, parsed (tcp_input.c) ---------------------------- */
 
@@ -140,7 +149,9 @@ struct tcp_seg {
     uint16_t sport, dport;      /* network order */
     uint32_t seq, ack;          /* SEG.SEQ, SEG.ACK */
     uint32_t len;               /* SEG.LEN: data + SYN + FIN */
-    uint16_t wnd, up;           /* SEG.WND, SEG.UP */
+    uint32_t wnd;               /* SEG.WND: the field, shifted by Snd.Wind.Shift
+                                 * once the control block is known (RFC 7323 2.3) */
+    uint16_t up;                /* SEG.UP */
     uint8_t flags;              /* TCP_* */
     const uint8_t *data;        /* the segment text */
     size_t dlen;
@@ -386,6 +397,18 @@ struct tcp_cb {
     uint16_t user_mss;              /* TCP_MAXSEG, 0 = not set */
 
     struct tcp_sack sack;           /* RFC 2018 / RFC 6675 state (tcp_sack.c) */
+    /* RFC 7323 (tcp_wscale.c, tcp_ts.c) */
+    bool ws_offered;                /* our SYN/SYN-ACK carried Window Scale */
+    bool ws_ok;                     /* both SYNs carried it: scaling on */
+    uint8_t snd_wscale;             /* Snd.Wind.Shift: the peer's shift (<= 14) */
+    uint8_t rcv_wscale;             /* Rcv.Wind.Shift: ours (<= 14) */
+    uint8_t rcv_wscale_offer;       /* the shift our SYN offered */
+    bool ts_offered;                /* our SYN/SYN-ACK carried Timestamps */
+    bool ts_ok;                     /* both SYNs carried them: TS on every segment */
+    uint32_t ts_offset;             /* TSval = ms clock + ts_offset (per connection) */
+    uint32_t ts_recent;             /* TS.Recent (RFC 7323 4.3) */
+    glass_time_t ts_recent_stamp;   /* when TS.Recent was set (the 24-day rule, 5.5) */
+    uint32_t last_ack_sent;         /* Last.ACK.sent (RFC 7323 4.3) */
 };
 
 /* ---- per stack (tcp.c) ------------------------------------------------------- */
@@ -628,6 +651,58 @@ bool tcp_reass_run(const struct tcp_cb *tcb, uint32_t seq, uint32_t end, uint32_
                    uint32_t *r);
 /* Is every byte of [seq, end) already in the out-of-order queue? */
 bool tcp_reass_covered(const struct tcp_cb *tcb, uint32_t seq, uint32_t end);
+/* ---- RFC 7323: window scaling (tcp_wscale.c), timestamps and PAWS (tcp_ts.c) ---- */
+
+#define TCP_MAX_WSCALE 14       /* RFC 7323 2.3 */
+#define TCP_BUF_DEFAULT (1u << 20)  /* cfg.rcvbuf / cfg.sndbuf defaults */
+#define TCP_BUF_MAX (64u << 20)     /* their bound (and SO_RCVBUF's for TCP) */
+#define TCPOLEN_TS_ALIGNED 12   /* NOP NOP TS: what a TS option costs each segment */
+
+/* Our SYN or SYN-ACK is about to go (tcp_output.c): decide what it
+ * offers -- Window Scale with a shift chosen from the receive buffer
+ * (RFC 7323 2.3), Timestamps with a per-connection clock offset -- on our
+ * SYN when the stack enables them, on a SYN-ACK only when the peer's SYN
+ * carried them (RFC 7323 1.3, 2.2, 3.2). */
+void tcp_7323_syn_prepare(struct tcp_cb *tcb);
+/* The peer's SYN or SYN-ACK arrived (tcp_input.c, LISTEN and SYN-SENT):
+ * negotiate WS (both SYNs carried it; a shift > 14 is used as 14,
+ * counted) and TS (TS.Recent from its TSval). */
+void tcp_7323_syn_rcvd(struct tcp_cb *tcb, const struct tcp_seg *seg);
+/* RFC 7323 2.2/2.3: SEG.WND in bytes -- the field shifted by
+ * Snd.Wind.Shift, except in a SYN (never scaled).  Applied once per
+ * segment when its control block is found (tcp_input.c). */
+void tcp_ws_scale_seg(const struct tcp_cb *tcb, struct tcp_seg *seg);
+/* The largest window we can offer: 65535 << Rcv.Wind.Shift. */
+uint32_t tcp_ws_max_window(const struct tcp_cb *tcb);
+/* The window field for a window of wnd bytes (wnd >> Rcv.Wind.Shift; a
+ * SYN's window is never scaled, RFC 7323 2.2). */
+uint16_t tcp_ws_field(const struct tcp_cb *tcb, uint32_t wnd, uint8_t flags);
+/* RFC 7323 2.4: a window of wnd bytes as the peer will see it through
+ * the shift without the right edge moving left: rounded up to a multiple
+ * of 2^Rcv.Wind.Shift. */
+uint32_t tcp_ws_round_up(const struct tcp_cb *tcb, uint32_t wnd);
+
+/* The per-connection TSval offset (tcp.c: keyed hash of the four-tuple). */
+uint32_t tcp_ts_offset_hash(const struct tcp_cb *tcb);
+/* Our TSval clock now: 1 ms ticks of the stack clock plus ts_offset
+ * (RFC 7323 5.4: between 1 ms and 1 s per tick). */
+uint32_t tcp_ts_now(const struct tcp_cb *tcb);
+/* RFC 7323 5.3 R1, PAWS: true when seg (not a RST) carries a TSval older
+ * than a valid TS.Recent: not acceptable (counted, traced); the caller
+ * ACKs and drops it. */
+bool tcp_paws_reject(struct tcp_cb *tcb, const struct tcp_seg *seg);
+/* RFC 7323 4.3 / 5.3 R3: an acceptable segment whose SEG.SEQ (before
+ * trimming) is at or before Last.ACK.sent updates TS.Recent. */
+void tcp_ts_update_recent(struct tcp_cb *tcb, const struct tcp_seg *seg, uint32_t seq);
+/* An ACK-bearing segment goes out: Last.ACK.sent <- RCV.NXT. */
+void tcp_ts_ack_sent(struct tcp_cb *tcb);
+/* RFC 7323 4 (RTTM): an ACK that advances SND.UNA and was not timed by
+ * the segment timer: an RTT sample from its TSecr (RFC 6298 estimator).
+ * Returns true when a sample was taken. */
+bool tcp_ts_rtt(struct tcp_cb *tcb, const struct tcp_seg *seg);
+/* Option bytes every data segment carries (12 with TS, else 0): the
+ * send MSS and the "full-sized segment" of ACK policy shrink by it. */
+unsigned tcp_ts_optlen(const struct tcp_cb *tcb);
 
 /* ---- tcp_timer.c ---------------------------------------------------------------- */
 

@@ -71,12 +71,13 @@ void tcp_rtt_sample(struct tcp_cb *tcb, glass_time_t rtt)
 /* The timed segment is covered: one measurement (RFC 6298 3: "RTT
  * samples MUST NOT be made using segments that were retransmitted";
  * tcp_output turns timing off when it retransmits). */
-static void tcp_ack_rtt(struct tcp_cb *tcb, uint32_t ack)
+static bool tcp_ack_rtt(struct tcp_cb *tcb, uint32_t ack)
 {
     if (!tcb->rtt_timing || seq_lt(ack, tcb->rtt_seq))
-        return;
+        return false;
     tcb->rtt_timing = false;
     tcp_rtt_sample(tcb, glass_stack_now(tcb->stack) - tcb->rtt_start);
+    return true;
 }
 
 /* ---- RFC 5681 2: what is a duplicate ACK -------------------------------------- */
@@ -240,7 +241,8 @@ static void tcp_ack_syn_rto(struct tcp_cb *tcb)
 static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
 {
     bool syn_acked_now = !seq_gt(tcb->snd_una, tcb->iss);
-    tcp_ack_rtt(tcb, seg->ack);
+    if (!tcp_ack_rtt(tcb, seg->ack))
+        tcp_ts_rtt(tcb, seg); /* RFC 7323 4 RTTM: TSecr, tcp_ts.c */
     if (syn_acked_now)
         tcp_ack_syn_rto(tcb);
     uint32_t acked = tcp_ack_advance(tcb, seg->ack);

@@ -278,6 +278,7 @@ static void tcp_listen_syn(struct tcp_cb *l, const struct tcp_seg *seg)
     c->snd_up = c->iss;
     c->peer_mss = tcp_peer_mss(seg);
     tcp_sack_take_syn(c, seg); /* SACK: RFC 2018 2 */
+    tcp_7323_syn_rcvd(c, seg); /* RFC 7323: WS and TS from the SYN (tcp_wscale.c) */
     c->adv_mss = tcp_mss_to_advertise(stack, c->faddr);
     tcp_mss_update(c);
     tcp_take_window(c, seg);
@@ -365,6 +366,7 @@ static void tcp_take_syn(struct tcp_cb *tcb, const struct tcp_seg *seg)
     tcb->rcv_up = tcb->rcv_nxt;
     tcb->peer_mss = tcp_peer_mss(seg);
     tcp_sack_take_syn(tcb, seg); /* SACK: RFC 2018 2 */
+    tcp_7323_syn_rcvd(tcb, seg); /* RFC 7323: WS and TS from the SYN (tcp_wscale.c) */
 }
 
 /* Our SYN is acknowledged: the connection is ESTABLISHED (3.10.7.3 and
@@ -519,6 +521,9 @@ static bool tcp_oow_rate_limited(struct tcp_cb *tcb, const struct tcp_seg *seg)
  * the sequence-number check exists to guard).  Linux likewise drops
  * segments ending before RCV.WUP. */
 #define TCP_OLD_DUP_SPAN (2u * TCP_MAX_WINDOW)
+/* With window scaling (RFC 7323) the window can be larger: twice the
+ * largest window we can offer. */
+#define TCP_OLD_DUP_SPAN_OF(tcb) GLASS_MAX(TCP_OLD_DUP_SPAN, 2u * tcp_ws_max_window(tcb))
 
 /* A segment wholly before RCV.NXT: a duplicate.  RFC 9293 would ACK and
  * drop it, ACK field and all; like 4.4BSD ("send an ACK to resynchronize
@@ -569,7 +574,7 @@ static enum tcp_rx tcp_check_seq(struct tcp_cb *tcb, struct tcp_seg *seg)
             return RX_DROP;
         }
         if (!(seg->flags & TCP_SYN) && seq_leq(seg->seq + seg->len, tcb->rcv_nxt) &&
-            seq_geq(seg->seq + seg->len, tcb->rcv_nxt - TCP_OLD_DUP_SPAN))
+            seq_geq(seg->seq + seg->len, tcb->rcv_nxt - TCP_OLD_DUP_SPAN_OF(tcb)))
             return tcp_old_duplicate(tcb, seg, wnd);
         /* RFC 5961 4.2: a SYN earns a challenge ACK "irrespective of
          * the sequence number" -- under the stack-wide challenge limit,
@@ -916,9 +921,26 @@ static enum tcp_rx tcp_rx_synchronized_text(struct tcp_cb *tcb, struct tcp_seg *
 
 /* ---- 3.10.7.4 "Otherwise" ----------------------------------------------------------- */
 
+/* RFC 7323 5.3 R1 (PAWS, tcp_ts.c) before the sequence number check:
+ * an old duplicate is "not acceptable": ACK (rate-limited like every
+ * answer to an unacceptable segment) and drop. */
+static enum tcp_rx tcp_check_paws(struct tcp_cb *tcb, const struct tcp_seg *seg)
+{
+    if (!tcp_paws_reject(tcb, seg))
+        return RX_GO;
+    if (!tcp_oow_rate_limited(tcb, seg))
+        tcp_send_ack(tcb);
+    return RX_DROP;
+}
+
 static enum tcp_rx tcp_rx_otherwise(struct tcp_cb *tcb, struct tcp_seg *seg)
 {
-    enum tcp_rx r = tcp_check_seq(tcb, seg);
+    uint32_t seq0 = seg->seq; /* before trimming: RFC 7323 5.3 R3 */
+    enum tcp_rx r = tcp_check_paws(tcb, seg);
+    if (r == RX_GO)
+        r = tcp_check_seq(tcb, seg);
+    if (r == RX_GO)
+        tcp_ts_update_recent(tcb, seg, seq0); /* RFC 7323 5.3 R3 */
     if (r == RX_GO)
         r = tcp_check_rst(tcb, seg);
     /* third step, security/compartment: RFC 9293 3.10.7.4 leaves it to
@@ -1001,6 +1023,7 @@ static void tcp_segment_arrives(struct glass_stack *stack, struct tcp_seg *seg)
         tcp_rx_closed(stack, seg);
         return;
     }
+    tcp_ws_scale_seg(tcb, seg); /* RFC 7323 2.3: SEG.WND << Snd.Wind.Shift */
     enum tcp_rx r;
     switch (tcb->state) {
     case TCP_LISTEN:

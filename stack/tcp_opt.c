@@ -148,3 +148,60 @@ size_t tcp_opts_write_sack_blocks(uint8_t *p, size_t room, const struct tcp_sack
     }
     return 4 + 8 * (size_t)n;
 }
+
+/* ---- everything a segment carries (RFC 9293 3.1, RFC 7323) ----------------- */
+
+/* RFC 7323 3.2: kind 8, length 10, TSval, TSecr, after two NOPs so the
+ * 32-bit values sit on 32-bit boundaries (Appendix A's layout, as every
+ * stack sends it).  "The TSecr field is valid if the ACK bit is set ...
+ * When the ACK bit is not set, the receiver MUST ignore" it; we send 0. */
+static size_t tcp_opt_write_ts(uint8_t *p, const struct tcp_cb *tcb, uint8_t flags)
+{
+    p[0] = TCPOPT_NOP;
+    p[1] = TCPOPT_NOP;
+    p[2] = TCPOPT_TIMESTAMP;
+    p[3] = 10;
+    put_be32(p + 4, tcp_ts_now(tcb));
+    put_be32(p + 8, (flags & TCP_ACK) ? tcb->ts_recent : 0);
+    return TCPOLEN_TS_ALIGNED;
+}
+
+/* RFC 7323 2.2: kind 3, length 3, shift.cnt, after a NOP. */
+static size_t tcp_opt_write_ws(uint8_t *p, uint8_t shift)
+{
+    p[0] = TCPOPT_NOP;
+    p[1] = TCPOPT_WSCALE;
+    p[2] = 3;
+    p[3] = shift;
+    return 4;
+}
+
+size_t tcp_opts_write(uint8_t *p, const struct tcp_cb *tcb, uint8_t flags)
+{
+    size_t n = 0;
+    if (flags & TCP_SYN) {
+        n += tcp_opts_write_syn(p, tcb->adv_mss ? tcb->adv_mss : TCP_DEFAULT_MSS);
+        bool sack = tcp_sack_offer(tcb);
+        if (sack && tcb->ts_offered) {
+            /* SACK-permitted (kind 4, length 2) in the place of the
+             * timestamp's two NOPs: 12 bytes for both, the layout Linux
+             * sends. */
+            tcp_opt_write_ts(p + n, tcb, flags);
+            p[n] = TCPOPT_SACK_PERM;
+            p[n + 1] = 2;
+            n += TCPOLEN_TS_ALIGNED;
+        } else if (sack) {
+            n += tcp_opts_write_sack_perm(p + n);
+        } else if (tcb->ts_offered) {
+            n += tcp_opt_write_ts(p + n, tcb, flags);
+        }
+        if (tcb->ws_offered)
+            n += tcp_opt_write_ws(p + n, tcb->rcv_wscale_offer);
+        return n;
+    }
+    /* RFC 7323 3.2: once both SYNs carried it, TSopt goes on every
+     * segment (glass sends it on RSTs too: "SHOULD be sent in an <RST>"). */
+    if (tcb->ts_ok)
+        n += tcp_opt_write_ts(p + n, tcb, flags);
+    return n;
+}

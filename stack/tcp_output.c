@@ -103,10 +103,10 @@ struct tcp_txseg {
     uint8_t flags;
     uint16_t wnd;
     uint16_t mss;               /* != 0: carry the MSS option (SYN, SYN-ACK) */
+    const struct tcp_cb *tcb;   /* != NULL: its options (tcp_opts_write, RFC 7323) */
     const struct tcp_buf *buf;  /* text from here... */
     size_t off, len;            /* ...at this offset, len bytes */
-    /* SACK (tcp_sack.c): SACK-permitted on a SYN; blocks on an ACK */
-    bool sack_perm;
+    /* SACK (tcp_sack.c): blocks on an ACK */
     const struct tcp_sack_block *sack;
     unsigned nsack;
     uint16_t gso_size;          /* TSO: payload per wire segment (tcp_tso.c) */
@@ -119,14 +119,23 @@ struct tcp_txseg {
 static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool df)
 {
     uint8_t opts[40];
-    size_t optlen = s->mss ? tcp_opts_write_syn(opts, s->mss) : 0;
-    /* SACK: RFC 2018 2 on a SYN, RFC 2018 3 blocks in what space is left
-     * (they go last: any other option must be written before them) */
-    if (s->sack_perm)
-        optlen += tcp_opts_write_sack_perm(opts + optlen);
+    size_t optlen = s->tcb ? tcp_opts_write(opts, s->tcb, s->flags)
+                   : s->mss ? tcp_opts_write_syn(opts, s->mss)
+                            : 0;
+    /* SACK: RFC 2018 3 blocks in what space is left (they go last: any
+     * other option must be written before them; SACK-permitted on a SYN
+     * is tcp_opts_write's) */
     if (s->nsack) {
-        size_t w = tcp_opts_write_sack_blocks(opts + optlen, sizeof opts - optlen, s->sack,
-                                              s->nsack);
+        /* RFC 9293 3.7.1: text and options together stay within the
+         * peer's MSS (snd_mss already leaves out the timestamps), so a
+         * data segment carries only the blocks its spare room holds --
+         * none on a full-sized one; pure ACKs carry them all. */
+        size_t room = sizeof opts - optlen;
+        if (s->len && s->tcb) {
+            size_t wire = s->gso_size && s->len > s->gso_size ? s->gso_size : s->len;
+            room = wire >= s->tcb->snd_mss ? 0 : GLASS_MIN(room, s->tcb->snd_mss - wire);
+        }
+        size_t w = tcp_opts_write_sack_blocks(opts + optlen, room, s->sack, s->nsack);
         if (w)
             stack->stats.tcp_sack_blocks_sent += (w - 4) / 8;
         optlen += w;
@@ -168,15 +177,16 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
 static bool tcp_rcv_adv_valid(const struct tcp_cb *tcb)
 {
     return tcp_synchronized(tcb) && seq_geq(tcb->rcv_adv, tcb->rcv_nxt) &&
-           tcb->rcv_adv - tcb->rcv_nxt <= TCP_MAX_WINDOW;
+           tcb->rcv_adv - tcb->rcv_nxt <= tcp_ws_max_window(tcb);
 }
 
 /* The receive-side bookkeeping every ACK-bearing segment does: whatever
  * ACK was owed has now been given (RFC 1122 4.2.3.2), and the right edge
  * of the window we offered is remembered so it never moves left
  * (RFC 9293 3.8.6.2.2). */
-static void tcp_ack_sent(struct tcp_cb *tcb, uint16_t wnd)
+static void tcp_ack_sent(struct tcp_cb *tcb, uint32_t wnd)
 {
+    tcp_ts_ack_sent(tcb); /* RFC 7323 4.3: Last.ACK.sent */
     tcb->segs_unacked = 0;
     tcb->ack_now = false;
     timer_cancel(tcb->stack, &tcb->delack);
@@ -201,7 +211,12 @@ static void tcp_ack_sent(struct tcp_cb *tcb, uint16_t wnd)
 static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len, const char *note)
 {
     struct glass_stack *stack = tcb->stack;
-    uint16_t wnd = (uint16_t)tcp_rcv_window(tcb);
+    /* RFC 7323 2.3: the field is the window >> Rcv.Wind.Shift (a SYN's
+     * is not scaled: at most 65535 there); wnd is what the peer sees. */
+    uint32_t wnd = tcp_rcv_window(tcb);
+    uint16_t wfield = tcp_ws_field(tcb, wnd, flags);
+    if (flags & TCP_SYN)
+        wnd = wfield;
     struct tcp_txseg s = {
         .src = tcb->laddr,
         .dst = tcb->faddr,
@@ -210,18 +225,18 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
         .seq = seq,
         .ack = tcb->rcv_nxt,
         .flags = flags,
-        .wnd = wnd,
+        .wnd = wfield,
         .mss = (flags & TCP_SYN) ? tcb->adv_mss : 0,
+        .tcb = tcb,
         .buf = &tcb->sndbuf,
         .off = len ? seq - tcp_data_start(tcb) : 0,
         .len = len,
         .gso_size = (uint16_t)tcp_tso_seg_payload(tcb), /* used when len exceeds it */
     };
-    /* SACK (tcp_sack.c): offered on SYNs, blocks on every other ACK */
+    /* SACK (tcp_sack.c): blocks on every ACK but a SYN-ACK's or a RST's
+     * (SACK-permitted on SYNs: tcp_opts_write) */
     struct tcp_sack_block sack[TCP_SACK_MAX_BLOCKS];
-    if (flags & TCP_SYN)
-        s.sack_perm = tcp_sack_offer(tcb);
-    else if ((flags & TCP_ACK) && !(flags & TCP_RST) && tcp_synchronized(tcb)) {
+    if (!(flags & (TCP_SYN | TCP_RST)) && (flags & TCP_ACK) && tcp_synchronized(tcb)) {
         s.nsack = tcp_sack_rcv_blocks(tcb, sack, TCP_SACK_MAX_BLOCKS);
         s.sack = sack;
     }
@@ -230,12 +245,12 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
         TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u ack=%u win=%u len=%zu%s",
               ip4s(tcb->laddr).s, get_be16((const uint8_t *)&tcb->lport), ip4s(tcb->faddr).s,
               get_be16((const uint8_t *)&tcb->fport), tcp_flags_str(flags, fl, sizeof fl),
-              seq - tcb->iss, tcb->rcv_nxt - tcb->irs, wnd, len, note ? note : "");
+              seq - tcb->iss, tcb->rcv_nxt - tcb->irs, wfield, len, note ? note : "");
     else
         TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u %s seq=%u win=%u len=%zu%s",
               ip4s(tcb->laddr).s, get_be16((const uint8_t *)&tcb->lport), ip4s(tcb->faddr).s,
               get_be16((const uint8_t *)&tcb->fport), tcp_flags_str(flags, fl, sizeof fl),
-              seq - tcb->iss, wnd, len, note ? note : "");
+              seq - tcb->iss, wfield, len, note ? note : "");
     if (flags & TCP_ACK)
         tcp_ack_sent(tcb, wnd);
     int rc = tcp_emit(stack, &s, true);
@@ -282,6 +297,7 @@ static void tcp_send_syn(struct tcp_cb *tcb, bool rexmit)
 {
     if (!tcb->adv_mss)
         tcb->adv_mss = tcp_mss_to_advertise(tcb->stack, tcb->faddr);
+    tcp_7323_syn_prepare(tcb); /* RFC 7323: WS and TS offers (tcp_wscale.c) */
     uint8_t flags = tcb->state == TCP_SYN_SENT ? TCP_SYN : (TCP_SYN | TCP_ACK);
     if (!rexmit)
         tcb->recover = tcb->iss; /* RFC 6582 3.2 step 1 */
@@ -588,6 +604,7 @@ void tcp_ack_received_data(struct tcp_cb *tcb, size_t dlen)
 {
     uint32_t rcv_mss = GLASS_MIN(tcb->adv_mss ? tcb->adv_mss : TCP_DEFAULT_MSS,
                                  tcb->peer_mss ? tcb->peer_mss : TCP_DEFAULT_MSS);
+    rcv_mss -= GLASS_MIN(rcv_mss / 2, tcp_ts_optlen(tcb)); /* RFC 7323: TS bytes */
     if (dlen >= rcv_mss) /* a GSO super-segment stands for several (tcp_tso.c) */
         tcb->segs_unacked += (unsigned)(dlen / rcv_mss);
     if (tcb->segs_unacked >= 2) {
@@ -781,13 +798,15 @@ void tcp_send_window_probe(struct tcp_cb *tcb)
 /* ---- the receive window --------------------------------------------------------------- */
 
 /* Free receive space: what the buffer can still take, out-of-order bytes
- * included (they will become in order), at most what the unscaled window
- * field can say. */
+ * included (they will become in order), at most what the window field
+ * can say (65535 << Rcv.Wind.Shift, RFC 7323 2.3), rounded down to what
+ * the shifted field can say exactly. */
 static uint32_t tcp_rcv_space(const struct tcp_cb *tcb)
 {
     size_t used = tcb->rcvbuf.len + tcb->ooo_bytes;
     size_t space = tcb->rcvbuf.max > used ? tcb->rcvbuf.max - used : 0;
-    return (uint32_t)GLASS_MIN(space, (size_t)TCP_MAX_WINDOW);
+    uint32_t w = (uint32_t)GLASS_MIN(space, (size_t)tcp_ws_max_window(tcb));
+    return w & ~((1u << tcb->rcv_wscale) - 1);
 }
 
 /* What we offered last and still stands: RCV.ADV - RCV.NXT. */
@@ -815,7 +834,7 @@ uint32_t tcp_rcv_window(struct tcp_cb *tcb)
     /* Never shrink the window (RFC 9293 3.8.6.2.2); advance the right edge
      * only when it moves by at least the SWS threshold (RFC 1122 4.2.3.3). */
     if (space <= offered || space - offered < tcp_rcv_sws_threshold(tcb))
-        return offered;
+        return tcp_ws_round_up(tcb, offered); /* RFC 7323 2.4: no retraction */
     return space;
 }
 
@@ -849,6 +868,9 @@ void tcp_mss_update(struct tcp_cb *tcb)
         mss = GLASS_MIN(mss, (uint32_t)(route - TCP_HLEN));
     if (tcb->user_mss)
         mss = GLASS_MIN(mss, (uint32_t)tcb->user_mss);
+    /* RFC 7323 / RFC 6691: the MSS counts data only, so the bytes every
+     * segment spends on options (TS) come off it. */
+    mss = mss > tcp_ts_optlen(tcb) ? mss - tcp_ts_optlen(tcb) : mss;
     tcb->snd_mss = (uint16_t)GLASS_MAX(mss, 64u);
 }
 

@@ -37,6 +37,10 @@ int tcp_user_attach(struct glass_sock *sk)
         return -ENOBUFS;
     tcb->sk = sk;
     sk->tcb = tcb;
+    /* SO_RCVBUF/SO_SNDBUF report the TCP defaults (cfg.rcvbuf/sndbuf,
+     * RFC 7323 sizing: docs/tcp.md "Buffers"), as Linux's tcp_rmem[1]. */
+    sk->rcvbuf = (int)tcb->rcvbuf.max;
+    sk->sndbuf = (int)tcb->sndbuf.max;
     return 0;
 }
 

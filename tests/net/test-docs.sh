@@ -61,15 +61,15 @@ for line in 'arp   learn 10\.0\.0\.1 is-at .* \(REACHABLE\)' \
     'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ SYN,ACK seq=0 ack=1 win=65535 len=0' \
     'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+  SYN_RCVD -> ESTABLISHED' \
     'sock  fd [0-9]+ accept: fd [0-9]+ 10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+' \
-    'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ ACK seq=1 ack=73 win=[0-9]+ len=1460' \
+    'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ ACK seq=1 ack=73 win=[0-9]+ len=1448' \
     'ipv4  tx 10\.0\.0\.2 > 10\.0\.0\.1 proto 6 ttl 64 len 1500 via 10\.0\.0\.1' \
     'eth   02:00:0a:00:00:02 > ([0-9a-f]{2}:){5}[0-9a-f]{2} type 0x0800 len 1514' \
     'tcp   10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+  LAST_ACK -> CLOSED'; do
     grep -Eq "^ +[0-9.]+ $line" "$t/journey.trace" && pass "tutorial trace line: $line" ||
         fail "tutorial trace line not in $t/journey.trace: $line"
 done
-grep -Eq '10\.0\.0\.2 → 10\.0\.0\.1 +TCP [0-9]+ 80 → [0-9]+ \[SYN, ACK\] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460' "$t/block-1.out" &&
-    pass "tutorial capture line: the SYN,ACK with MSS 1460" || fail "tutorial capture line: no SYN,ACK with MSS 1460"
+grep -Eq '10\.0\.0\.2 → 10\.0\.0\.1 +TCP 74 80 → [0-9]+ \[SYN, ACK\] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 SACK_PERM TSval=[0-9]+ TSecr=[0-9]+ WS=32' "$t/block-1.out" &&
+    pass "tutorial capture line: the SYN,ACK with MSS 1460, SACK_PERM (RFC 2018), TS and WS=32 (RFC 7323)" || fail "tutorial capture line: no SYN,ACK with MSS 1460, SACK_PERM, TS and WS=32"
 grep -Eq '^10\.0\.0\.2	10\.0\.0\.1	' "$t/block-2.out" && pass "tutorial 4.2: tshark filter shows glass's SYN,ACK" ||
     fail "tutorial 4.2: tshark shows no SYN from 10.0.0.2"
 grep -Eq '^  ipv4 10\.0\.0\.1 > 10\.0\.0\.2 proto 1 ttl 64 len 84 ' "$t/block-3.out" &&
@@ -77,5 +77,5 @@ grep -Eq '^  ipv4 10\.0\.0\.1 > 10\.0\.0\.2 proto 1 ttl 64 len 84 ' "$t/block-3.
 grep -Eq 'SYN,ACK seq=0 ack=1 win=[0-9]+ len=0' "$t/block-4.out" && pass "tutorial 4.4: the SYN,ACK" ||
     fail "tutorial 4.4: no SYN,ACK line"
 segs=$(grep -Ex '[0-9]+' "$t/block-4.out" | head -1)
-expect_ge "tutorial 4.4: 536-byte segments with mtu=576 (RFC 9293 3.7.1)" "${segs:-0}" 3
+expect_ge "tutorial 4.4: 524-byte segments with mtu=576 (MSS 536 less TSopt, RFC 9293 3.7.1, RFC 7323)" "${segs:-0}" 3
 net_done

@@ -39,6 +39,11 @@ CHUNK = 64 * 1024
 s = socket.create_connection((host, port), timeout=120)
 s.settimeout(120)
 res = dict(sent=0, received=0)
+# What the kernel negotiated with glass (struct tcp_info: tcpi_options is
+# byte 5 -- TCPI_OPT_TIMESTAMPS 1, TCPI_OPT_WSCALE 4 -- and byte 6 holds
+# tcpi_snd_wscale in its low four bits: the shift of glass's windows).
+ti = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+res.update(tcpi_ts=int(bool(ti[5] & 1)), tcpi_ws=int(bool(ti[5] & 4)), tcpi_snd_wscale=ti[6] & 0xf)
 sent_hash, recv_hash = hashlib.sha256(), hashlib.sha256()
 err = []
 
@@ -95,6 +100,12 @@ in_ns timeout 300 /usr/bin/python3 "$OUT/client.py" "$GLASS_STACK_ADDR" 7 "$BIG"
 [ "$rc" -eq 0 ] || { cat "$OUT/client.err"; fatal "the python client failed (exit $rc)"; }
 note "client: $(cat "$OUT/client.json")"
 check_client "20 MB" "$OUT/client.json" "$BIG"
+# RFC 7323 with the kernel: both SYNs carried WS and TS, and glass's
+# shift is the one its 1 MiB receive buffer needs (65535 << 5 >= 1 MiB).
+expect_eq "RFC 7323: the kernel negotiated timestamps" "$(field "$OUT/client.json" tcpi_ts)" 1
+expect_eq "RFC 7323: the kernel negotiated window scaling" "$(field "$OUT/client.json" tcpi_ws)" 1
+expect_eq "RFC 7323: glass's window shift as the kernel sees it" \
+    "$(field "$OUT/client.json" tcpi_snd_wscale)" 5
 
 # ---- several clients at once ------------------------------------------------------
 pids=()
