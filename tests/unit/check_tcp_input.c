@@ -25,14 +25,7 @@ static struct tcp_h_conn c;
 
 static void setup(void)
 {
-    harness_init(&h);
-    harness_learn_peer(&h);
-    memset(&c, 0, sizeof c);
-    c.h = &h;
-    c.lport = 80;
-    c.pport = 5000;
-    c.irs = 1000;
-    c.wnd = 65535;
+    tcp_h_start(&h, &c, 80, 5000);
 }
 
 static void teardown(void)

@@ -27,14 +27,7 @@ static char data[8192];
 
 static void setup(void)
 {
-    harness_init(&h);
-    harness_learn_peer(&h);
-    memset(&c, 0, sizeof c);
-    c.h = &h;
-    c.lport = 80;
-    c.pport = 5000;
-    c.irs = 1000;
-    c.wnd = 65535;
+    tcp_h_start(&h, &c, 80, 5000);
     c2 = c;
     c2.lport = 81;
     c2.pport = 5001;

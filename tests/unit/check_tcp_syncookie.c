@@ -24,14 +24,7 @@ static struct tseg s;
 
 static void setup(void)
 {
-    harness_init(&h);
-    harness_learn_peer(&h);
-    memset(&c, 0, sizeof c);
-    c.h = &h;
-    c.lport = 80;
-    c.pport = 5001;
-    c.irs = 1000;
-    c.wnd = 65535;
+    tcp_h_start(&h, &c, 80, 5001);
 }
 
 static void teardown(void)

@@ -218,6 +218,18 @@ size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss)
     return 4;
 }
 
+void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16_t pport)
+{
+    harness_init(h);
+    harness_learn_peer(h);
+    memset(c, 0, sizeof *c);
+    c->h = h;
+    c->lport = lport;
+    c->pport = pport;
+    c->irs = 1000;
+    c->wnd = 65535;
+}
+
 void tcp_h_use_cc(struct harness *h, const char *name)
 {
     struct glass_tcp_config cfg;

@@ -94,6 +94,10 @@ void tcp_h_send_opts(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t f
 
 /* A listening control block on 0.0.0.0:port (no socket), linked; its
  * backlog bounds both queues.  Asserts success. */
+/* The usual start of a TCP test: a fresh harness that knows the peer's
+ * MAC, and c reset to talk from pport to our lport (IRS 1000, window
+ * 65535). */
+void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16_t pport);
 /* New connections use congestion control `name` ("newreno" for tests of
  * RFC 5681 / RFC 6582 window arithmetic; CUBIC, the default, has
  * check_tcp_cc.c). */
