@@ -1399,13 +1399,6 @@ START_TEST(rfc6298_syn_timeout_reported_as_etimedout)
 }
 END_TEST
 
-/* GLASS_TEST_ONLY=substring runs only the tests whose name contains it. */
-#define ADD(tc, name)                                                                              \
-    do {                                                                                           \
-        const char *only_ = getenv("GLASS_TEST_ONLY");                                            \
-        if (!only_ || strstr(#name, only_))                                                        \
-            tcase_add_test(tc, name);                                                              \
-    } while (0)
 
 int main(void)
 {

@@ -603,12 +603,6 @@ START_TEST(rfc2018_3_sack_option_through_tcp_input)
 }
 END_TEST
 
-#define ADD(tc, name)                                                                              \
-    do {                                                                                           \
-        const char *only_ = getenv("GLASS_TEST_ONLY");                                            \
-        if (!only_ || strstr(#name, only_))                                                        \
-            tcase_add_test(tc, name);                                                              \
-    } while (0)
 
 int main(void)
 {

@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "glass.h"
 #include "netif.h"
@@ -70,5 +72,13 @@ struct sockaddr_in sin_of(const char *ip, uint16_t port);
 
 /* Run a Check suite; the main() of every unit test binary. */
 int harness_run_suite(Suite *s);
+
+/* GLASS_TEST_ONLY=substring runs only the tests whose name contains it. */
+#define ADD(tc, name)                                                                              \
+    do {                                                                                           \
+        const char *only_ = getenv("GLASS_TEST_ONLY");                                            \
+        if (!only_ || strstr(#name, only_))                                                        \
+            tcase_add_test(tc, name);                                                              \
+    } while (0)
 
 #endif
