@@ -28,10 +28,10 @@ import time
 
 from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw, conf
 
+from tapsock import TapSocket, mac_bytes
+
 conf.verb = 0
 
-ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
 
 GLASS_IP = "10.0.0.2"
 KERNEL_IP = "10.0.0.1"
@@ -49,17 +49,11 @@ DROPPY = ("drop", "no_port", "out_of_window", "ack_unsent", "rst_ignored", "chal
           "rcv_beyond_window", "ooo_dropped", "rst_rcvd", "conn_reset")
 
 
-def mac_bytes(text):
-    return bytes(int(part, 16) for part in text.split(":"))
-
-
-class Lab:
+class Lab(TapSocket):
     """The AF_PACKET socket on tap0, glass's counters, and the fake neighbour."""
 
     def __init__(self, iface, glass_mac, glassctl, ctl):
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.bind((iface, ETH_P_ALL))
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        super().__init__(iface, rcvbuf=4 << 20)
         self.glass_mac = glass_mac
         self.glass_mac_b = mac_bytes(glass_mac)
         # The kernel's own end of the tap: glass's traffic with it (ARP
@@ -89,16 +83,6 @@ class Lab:
             e.type = type
         return e / payload if payload is not None else e
 
-    def drain(self):
-        self.sock.setblocking(False)
-        try:
-            while True:
-                self.sock.recv(65536)
-        except BlockingIOError:
-            pass
-        finally:
-            self.sock.setblocking(True)
-
     def _kernel_traffic(self, frame):
         """Glass talking to the kernel's end of the tap, not to a case:
         a frame to the kernel's MAC, or an ARP request for the kernel."""
@@ -122,25 +106,18 @@ class Lab:
 
     def collect(self, seconds, until=None):
         """Frames glass sent within `seconds` (its ARP requests for the
-        fake neighbour answered and left out); stop early once until(frames)."""
+        fake neighbour answered and left out, and its traffic with the
+        kernel); stop early once until(frames)."""
         got = []
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return got
-            self.sock.settimeout(left)
-            try:
-                frame, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                return got
-            if addr[2] == PACKET_OUTGOING or frame[6:12] != self.glass_mac_b:
-                continue
-            if self._answer_arp(frame) or self._kernel_traffic(frame):
-                continue
-            got.append(Ether(frame))
-            if until and until(got):
-                return got
+
+        def until_raw(frames):
+            got.append(Ether(frames[-1]))
+            return bool(until and until(got))
+
+        self.frames_from(self.glass_mac_b, seconds,
+                         skip=lambda f: self._answer_arp(f) or self._kernel_traffic(f),
+                         until=until_raw)
+        return got
 
     def send(self, frames, listen=0.3, until=None):
         if not isinstance(frames, list):

@@ -16,20 +16,15 @@ frame was answered or a good one was not.  Standard library only.
 import socket
 import struct
 import sys
-import time
 
-ETH_P_ALL = 0x0003
+from tapsock import TapSocket, mac_bytes
+
 ETH_P_IP = 0x0800
 ETH_P_ARP = 0x0806
-PACKET_OUTGOING = 4
 
 KERNEL_IP = socket.inet_aton("10.0.0.1")
 GLASS_IP = socket.inet_aton("10.0.0.2")
 ECHO_ID = 0x6c61  # "la": ours, so the kernel's own pings are told apart
-
-
-def mac_bytes(text):
-    return bytes(int(part, 16) for part in text.split(":"))
 
 
 def mac_text(raw):
@@ -75,10 +70,9 @@ def arp_request(src_mac, hlen=6, plen=4):
             + sha + spa + b"\0" * hlen + tpa)
 
 
-class Lab:
+class Lab(TapSocket):
     def __init__(self, iface, glass_mac):
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-        self.sock.bind((iface, ETH_P_ALL))
+        super().__init__(iface)
         self.my_mac = self.sock.getsockname()[4][:6]
         self.glass_mac = glass_mac
         self.seq = 0
@@ -90,31 +84,9 @@ class Lab:
         self.seq += 1
         return self.seq
 
-    def drain(self):
-        self.sock.setblocking(False)
-        try:
-            while True:
-                self.sock.recv(65536)
-        except BlockingIOError:
-            pass
-        finally:
-            self.sock.setblocking(True)
-
     def frames_from_glass(self, seconds):
         """Every frame glass sent within `seconds`."""
-        got = []
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return got
-            self.sock.settimeout(left)
-            try:
-                frame, addr = self.sock.recvfrom(65536)
-            except socket.timeout:
-                return got
-            if addr[2] != PACKET_OUTGOING and frame[6:12] == self.glass_mac:
-                got.append(frame)
+        return self.frames_from(self.glass_mac, seconds)
 
     def send(self, frame, listen):
         self.drain()
