@@ -134,10 +134,13 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
     put_be16(t + TCP_OFF_URP, 0);
     if (optlen)
         memcpy(t + TCP_HLEN, opts, optlen);
-    if (s->len)
-        tcp_buf_peek(s->buf, s->off, t + hlen, s->len);
     uint32_t sum = csum_pseudo_ipv4(s->src, s->dst, IPPROTO_TCP_, (uint16_t)(hlen + s->len));
-    put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, hlen + s->len)));
+    sum = csum_add(sum, t, hlen);
+    /* wt-fast: the text is copied out of the send buffer and summed in
+     * the same pass (checksum.c), at offset hlen of the segment. */
+    if (s->len)
+        sum = csum_block_add(sum, tcp_buf_peek_csum(s->buf, s->off, t + hlen, s->len), hlen);
+    put_be16(t + TCP_OFF_CSUM, csum_finish(sum));
     pkb_set_l4(pkb);
     struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = df};
     int rc = ipv4_output(stack, pkb, &tx);
