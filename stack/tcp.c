@@ -4,8 +4,8 @@
  * numbers (RFC 6528); the listen queues; per-stack TCP configuration.
  *
  * Every control block of a stack sits on one list, stack->tcp->tcbs, once
- * it is linked: lookup walks it (a four-tuple match first, then a
- * listener).  A control block lives as long as someone needs it: its
+ * it is linked, and in the lookup table (tcp_hash.c) that finds it by
+ * four-tuple, then by listener.  A control block lives as long as someone needs it: its
  * socket, or -- when the user has closed (an orphan) or before accept() --
  * the protocol itself, until tcp_done ends it.
  */
@@ -101,6 +101,10 @@ int tcp_stack_init(struct glass_stack *stack)
         return -EIO;
     }
     ts->challenge_window = glass_stack_now(stack);
+    if (tcp_hash_init(stack, &ts->hash) < 0) {
+        glass_free(stack, ts);
+        return -ENOMEM;
+    }
     stack->tcp = ts;
     return 0;
 }
@@ -116,6 +120,7 @@ void tcp_stack_destroy(struct glass_stack *stack)
     while (ts->tcbs) {
         tcp_tcb_free(ts->tcbs);
     }
+    tcp_hash_destroy(stack, &ts->hash);
     glass_free(stack, ts);
     stack->tcp = NULL;
 }
@@ -200,32 +205,37 @@ struct tcp_cb *tcp_tcb_new(struct glass_stack *stack)
     return tcb;
 }
 
-static bool tcp_tcb_linked(const struct tcp_cb *tcb)
-{
-    for (const struct tcp_cb *t = tcb->stack->tcp->tcbs; t; t = t->next)
-        if (t == tcb)
-            return true;
-    return false;
-}
-
+/* wt-fast: the list is doubly linked and each block knows whether it is
+ * on it, so linking and unlinking cost O(1) whatever the number of
+ * connections; the lookup table follows the list (tcp_hash.c). */
 void tcp_tcb_link(struct tcp_cb *tcb)
 {
     struct tcp_stack *ts = tcb->stack->tcp;
-    if (tcp_tcb_linked(tcb))
+    if (tcb->linked)
         return;
+    tcb->prev = NULL;
     tcb->next = ts->tcbs;
+    if (ts->tcbs)
+        ts->tcbs->prev = tcb;
     ts->tcbs = tcb;
+    tcb->linked = true;
+    tcp_hash_insert(tcb);
 }
 
 void tcp_tcb_unlink(struct tcp_cb *tcb)
 {
-    for (struct tcp_cb **pp = &tcb->stack->tcp->tcbs; *pp; pp = &(*pp)->next) {
-        if (*pp == tcb) {
-            *pp = tcb->next;
-            tcb->next = NULL;
-            return;
-        }
-    }
+    struct tcp_stack *ts = tcb->stack->tcp;
+    if (!tcb->linked)
+        return;
+    tcp_hash_remove(tcb);
+    if (tcb->prev)
+        tcb->prev->next = tcb->next;
+    else
+        ts->tcbs = tcb->next;
+    if (tcb->next)
+        tcb->next->prev = tcb->prev;
+    tcb->next = tcb->prev = NULL;
+    tcb->linked = false;
 }
 
 /* Take child off whichever of its parent's queues holds it. */
@@ -361,32 +371,17 @@ void tcp_reset(struct tcp_cb *tcb)
 struct tcp_cb *tcp_lookup(struct glass_stack *stack, uint32_t src, uint16_t sport, uint32_t dst,
                           uint16_t dport)
 {
-    struct tcp_cb *bound = NULL, *wildcard = NULL;
-    for (struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next) {
-        if (t->state == TCP_CLOSED || t->lport != dport)
-            continue;
-        if (t->state == TCP_LISTEN) {
-            if (t->laddr == dst)
-                bound = t;
-            else if (t->laddr == 0)
-                wildcard = t;
-            continue;
-        }
-        if (t->laddr == dst && t->faddr == src && t->fport == sport)
-            return t;
-    }
-    /* A listener bound to the address beats one on 0.0.0.0. */
-    return bound ? bound : wildcard;
+    /* wt-fast: the table (tcp_hash.c) answers what walking the list did. */
+    struct tcp_cb *t = tcp_hash_find_conn(stack, dst, dport, src, sport, false);
+    if (t)
+        return t;
+    return tcp_hash_find_listener(stack, dst, dport);
 }
 
 bool tcp_tuple_in_use(struct glass_stack *stack, uint32_t laddr, uint16_t lport, uint32_t faddr,
                       uint16_t fport)
 {
-    for (struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next)
-        if (t->state != TCP_LISTEN && t->laddr == laddr && t->lport == lport &&
-            t->faddr == faddr && t->fport == fport)
-            return true;
-    return false;
+    return tcp_hash_find_conn(stack, laddr, lport, faddr, fport, true) != NULL;
 }
 
 /* ---- initial sequence numbers (RFC 6528) --------------------------------------- */

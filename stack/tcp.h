@@ -177,6 +177,11 @@ struct tcp_ooo_seg;             /* tcp_reass.c */
 struct tcp_cb {
     struct glass_stack *stack;
     struct tcp_cb *next;            /* the stack's list of every control block */
+    /* wt-fast: O(1) unlink and the lookup table (tcp_hash.c) */
+    struct tcp_cb *prev;            /* back link in the stack's list */
+    struct tcp_cb *hnext;           /* chain in a tcp_hash bucket */
+    bool linked;                    /* on the list and in the table */
+    bool hash_listen;               /* in the listener chains (was LISTEN when linked) */
     struct glass_sock *sk;          /* its socket; NULL when the user closed it
                                      * (orphan) or before accept() */
     enum tcp_state state;
@@ -278,6 +283,32 @@ struct tcp_cb {
     uint16_t user_mss;              /* TCP_MAXSEG, 0 = not set */
 };
 
+/* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
+
+#define TCP_HASH_LISTEN_BUCKETS 32
+
+struct tcp_hash {
+    struct tcp_cb **buckets;        /* connections by keyed hash of the four-tuple */
+    unsigned nbuckets;              /* a power of two; doubles when nconn reaches it */
+    unsigned nconn;
+    struct tcp_cb *listen[TCP_HASH_LISTEN_BUCKETS]; /* listeners by local port */
+    struct tcp_cb *last;            /* the connection the last lookup found */
+    uint64_t key[2];                /* SipHash key, random per stack */
+};
+
+int tcp_hash_init(struct glass_stack *stack, struct tcp_hash *h);
+void tcp_hash_destroy(struct glass_stack *stack, struct tcp_hash *h);
+/* Called by tcp_tcb_link / tcp_tcb_unlink only. */
+void tcp_hash_insert(struct tcp_cb *tcb);
+void tcp_hash_remove(struct tcp_cb *tcb);
+/* The newest linked non-listening block with this four-tuple, or NULL;
+ * one in CLOSED only when closed_too. */
+struct tcp_cb *tcp_hash_find_conn(struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                                  uint32_t faddr, uint16_t fport, bool closed_too);
+/* The listener on lport for laddr: one bound to laddr, else one bound to
+ * 0.0.0.0, else NULL. */
+struct tcp_cb *tcp_hash_find_listener(struct glass_stack *stack, uint32_t laddr, uint16_t lport);
+
 /* ---- per stack (tcp.c) ------------------------------------------------------- */
 
 struct tcp_stack {
@@ -288,6 +319,7 @@ struct tcp_stack {
     /* RFC 5961 7: challenge ACKs per second, stack-wide like Linux */
     glass_time_t challenge_window;  /* start of the current second */
     unsigned challenge_count;
+    struct tcp_hash hash;           /* wt-fast: lookup table (tcp_hash.c) */
 };
 
 int tcp_stack_init(struct glass_stack *stack);
