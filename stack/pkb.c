@@ -45,8 +45,9 @@ static enum pkb_class pkb_class_of_block(const struct pkb *p)
 }
 
 /* A cached buffer of the class, charged to the stack again; NULL if the
- * list is empty or mem_limit says no (the buffer is released then). */
-static struct pkb *pool_take(struct glass_stack *stack, enum pkb_class c)
+ * list is empty, or if mem_limit says no (*refused set, the buffer
+ * released, mem.alloc_failed counted once). */
+static struct pkb *pool_take(struct glass_stack *stack, enum pkb_class c, bool *refused)
 {
     struct pkb_pool *pool = &stack->pkb_pool;
     pool_lock(pool);
@@ -62,6 +63,7 @@ static struct pkb *pool_take(struct glass_stack *stack, enum pkb_class c)
     pool_unlock(pool);
     if (p && !glass_mem_recharge(stack, p)) {
         glass_free_uncharged(p);
+        *refused = true;
         return NULL;
     }
     if (p)
@@ -121,7 +123,10 @@ struct pkb *pkb_alloc(struct glass_stack *stack, size_t size)
     if (size > PKB_MAX_DATA)
         return NULL;
     enum pkb_class c = pkb_class_of_request(size);
-    struct pkb *p = c == PKB_CLASS_NONE ? NULL : pool_take(stack, c);
+    bool refused = false;
+    struct pkb *p = c == PKB_CLASS_NONE ? NULL : pool_take(stack, c, &refused);
+    if (refused)
+        return NULL;
     if (!p) {
         size_t data = c == PKB_CLASS_SMALL ? PKB_POOL_SMALL
                       : c == PKB_CLASS_BIG ? PKB_MAX_DATA
