@@ -145,15 +145,58 @@ const char *tcp_state_name(enum tcp_state s)
 
 /* ---- control blocks ---------------------------------------------------------- */
 
-/* The TIME-WAIT block whose 2*MSL ends soonest, or NULL. */
+/* ---- the TIME-WAIT queue (wt-fast) ---------------------------------------------
+ * Kept in the order the 2*MSL timers were armed, so the head expires
+ * first: recycling the oldest TIME-WAIT (max_tcbs reached) costs O(1)
+ * instead of a walk over every block, which a server closing thousands of
+ * connections a second would pay on each new one. */
+
+static void tw_remove(struct tcp_cb *tcb)
+{
+    struct tcp_stack *ts = tcb->stack->tcp;
+    if (!tcb->on_tw)
+        return;
+    if (tcb->tw_prev)
+        tcb->tw_prev->tw_next = tcb->tw_next;
+    else
+        ts->tw_head = tcb->tw_next;
+    if (tcb->tw_next)
+        tcb->tw_next->tw_prev = tcb->tw_prev;
+    else
+        ts->tw_tail = tcb->tw_prev;
+    tcb->tw_prev = tcb->tw_next = NULL;
+    tcb->on_tw = false;
+}
+
+static void tw_append(struct tcp_cb *tcb)
+{
+    struct tcp_stack *ts = tcb->stack->tcp;
+    tcb->tw_next = NULL;
+    tcb->tw_prev = ts->tw_tail;
+    if (ts->tw_tail)
+        ts->tw_tail->tw_next = tcb;
+    else
+        ts->tw_head = tcb;
+    ts->tw_tail = tcb;
+    tcb->on_tw = true;
+}
+
+void tcp_tw_touch(struct tcp_cb *tcb)
+{
+    if (!tcb->on_tw)
+        return;
+    tw_remove(tcb);
+    tw_append(tcb);
+}
+
+/* The TIME-WAIT block whose 2*MSL ends soonest (the queue's first one
+ * that is linked and has no socket left), or NULL. */
 static struct tcp_cb *tcp_oldest_time_wait(struct tcp_stack *ts)
 {
-    struct tcp_cb *old = NULL;
-    for (struct tcp_cb *t = ts->tcbs; t; t = t->next)
-        if (t->state == TCP_TIME_WAIT && !t->sk &&
-            (!old || t->time_wait.expires < old->time_wait.expires))
-            old = t;
-    return old;
+    for (struct tcp_cb *t = ts->tw_head; t; t = t->tw_next)
+        if (t->state == TCP_TIME_WAIT && !t->sk && t->linked)
+            return t;
+    return NULL;
 }
 
 struct tcp_cb *tcp_tcb_new(struct glass_stack *stack)
@@ -228,6 +271,7 @@ void tcp_tcb_unlink(struct tcp_cb *tcb)
     if (!tcb->linked)
         return;
     tcp_hash_remove(tcb);
+    tw_remove(tcb);
     if (tcb->prev)
         tcb->prev->next = tcb->next;
     else
@@ -301,6 +345,7 @@ void tcp_tcb_free(struct tcp_cb *tcb)
     struct glass_stack *stack = tcb->stack;
     tcp_timers_cancel(tcb);
     tcp_tcb_unlink(tcb);
+    tw_remove(tcb);
     tcp_listen_unqueue(tcb);
     tcp_listen_drop_children(tcb, false);
     tcp_reass_purge(tcb);
@@ -333,6 +378,10 @@ void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s)
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   %s  %s -> %s", tcp_ends(tcb).s,
           tcp_state_name(from), tcp_state_name(s));
     tcb->state = s;
+    if (s == TCP_TIME_WAIT)
+        tw_append(tcb);         /* wt-fast: the TIME-WAIT queue */
+    else
+        tw_remove(tcb);
 }
 
 void tcp_done(struct tcp_cb *tcb, int err)

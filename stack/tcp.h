@@ -182,6 +182,8 @@ struct tcp_cb {
     struct tcp_cb *hnext;           /* chain in a tcp_hash bucket */
     bool linked;                    /* on the list and in the table */
     bool hash_listen;               /* in the listener chains (was LISTEN when linked) */
+    struct tcp_cb *tw_prev, *tw_next; /* the stack's TIME-WAIT queue (tcp.c) */
+    bool on_tw;
     struct glass_sock *sk;          /* its socket; NULL when the user closed it
                                      * (orphan) or before accept() */
     enum tcp_state state;
@@ -320,6 +322,10 @@ struct tcp_stack {
     glass_time_t challenge_window;  /* start of the current second */
     unsigned challenge_count;
     struct tcp_hash hash;           /* wt-fast: lookup table (tcp_hash.c) */
+    /* wt-fast: blocks in TIME-WAIT, in the order their 2*MSL timers were
+     * (re)armed, which is the order they expire (the same 2*MSL for all):
+     * the oldest is found at the head, not by walking every block. */
+    struct tcp_cb *tw_head, *tw_tail;
 };
 
 int tcp_stack_init(struct glass_stack *stack);
@@ -345,6 +351,9 @@ void tcp_done(struct tcp_cb *tcb, int err);
 void tcp_reset(struct tcp_cb *tcb);
 /* Change state, with a trace line "tcp  L > F  OLD -> NEW". */
 void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s);
+/* wt-fast: the 2*MSL timer was (re)armed: in TIME-WAIT the block moves to
+ * the tail of the stack's TIME-WAIT queue (tcp_timer_time_wait calls it). */
+void tcp_tw_touch(struct tcp_cb *tcb);
 
 /* RFC 9293 3.10.7.1 + RFC 1122 4.2.2: the control block a segment
  * src:sport > dst:dport belongs to: a full four-tuple match first, then a

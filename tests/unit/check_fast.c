@@ -277,6 +277,60 @@ START_TEST(test_lookup_through_handshakes)
 }
 END_TEST
 
+/* RFC 9293 3.6.1 as glass applies it at max_tcbs: the TIME-WAIT block
+ * recycled is the one whose 2*MSL ends first -- entered TIME-WAIT first,
+ * unless its timer was restarted since (a retransmitted FIN) -- and never
+ * one whose socket is still open.  The TIME-WAIT queue must give the same
+ * answer the old walk over every block did. */
+START_TEST(test_time_wait_recycles_the_oldest)
+{
+    struct harness h;
+    harness_init(&h);
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(h.stack, &cfg);
+    cfg.max_tcbs = 5;
+    ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
+    struct tcp_cb *tw[5];
+    for (int i = 0; i < 5; i++) {
+        tw[i] = make_tcb(&h, A(H_PEER_IP), (uint16_t)(6000 + i), 80, TCP_FIN_WAIT_2);
+        glass_stack_lock(h.stack);
+        tcp_set_state(tw[i], TCP_TIME_WAIT);
+        tcp_timer_time_wait(tw[i]);
+        glass_stack_unlock(h.stack);
+        harness_advance(&h, GLASS_USEC_PER_SEC);
+    }
+    glass_stack_lock(h.stack);
+    tw[0]->sk = (struct glass_sock *)&h; /* "socket still open": never recycled */
+    tcp_timer_time_wait(tw[1]);          /* 2*MSL again: now the newest */
+    glass_stack_unlock(h.stack);
+    /* The order of expiry now: tw[2], tw[3], tw[4], tw[1] (tw[0] held). */
+    int expect[] = {2, 3, 4, 1};
+    for (int k = 0; k < 4; k++) {
+        glass_stack_lock(h.stack);
+        struct tcp_cb *n = tcp_tcb_new(h.stack);
+        ck_assert_ptr_nonnull(n);
+        glass_stack_unlock(h.stack);
+        ck_assert_uint_eq(counter(&h, "tcp.time_wait_recycled"), (uint64_t)k + 1);
+        for (int j = 0; j <= k; j++)
+            ck_assert_ptr_null(lookup(&h, A(H_PEER_IP), (uint16_t)(6000 + expect[j]), 80));
+        for (int j = k + 1; j < 4; j++)
+            ck_assert_ptr_eq(lookup(&h, A(H_PEER_IP), (uint16_t)(6000 + expect[j]), 80),
+                             tw[expect[j]]);
+        glass_stack_lock(h.stack);
+        tcp_tcb_free(n);
+        glass_stack_unlock(h.stack);
+        /* Fill the slot again with a block that is not TIME-WAIT. */
+        make_tcb(&h, A("10.0.0.9"), (uint16_t)(7000 + k), 80, TCP_ESTABLISHED);
+    }
+    /* Only tw[0] is left in TIME-WAIT, and it has a socket: no room. */
+    glass_stack_lock(h.stack);
+    ck_assert_ptr_null(tcp_tcb_new(h.stack));
+    tw[0]->sk = NULL;
+    glass_stack_unlock(h.stack);
+    harness_fini(&h);
+}
+END_TEST
+
 /* ---- copy and checksum out of the send buffer -------------------------------- */
 
 /* The ring wraps after an odd number of bytes: the sum of what
@@ -321,6 +375,7 @@ static Suite *fast_suite(void)
     tcase_add_test(lk, test_lookup_time_wait_and_closed);
     tcase_add_test(lk, test_lookup_listener_bound_beats_wildcard);
     tcase_add_test(lk, test_lookup_through_handshakes);
+    tcase_add_test(lk, test_time_wait_recycles_the_oldest);
     suite_add_tcase(s, lk);
     TCase *cs = tcase_create("send_csum");
     tcase_add_test(cs, test_peek_csum_across_an_odd_wrap);
