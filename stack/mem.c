@@ -31,15 +31,20 @@ static void mem_charge(struct glass_stack *stack, ptrdiff_t bytes, int allocs)
         ;
 }
 
-void *glass_alloc(struct glass_stack *stack, size_t size)
+static bool mem_over_limit(struct glass_stack *stack, size_t total)
+{
+    return stack->mem_limit &&
+           __atomic_load_n(&stack->mem_in_use, __ATOMIC_RELAXED) + total > stack->mem_limit;
+}
+
+static void *mem_alloc(struct glass_stack *stack, size_t size, bool zero)
 {
     size_t total = sizeof(struct mem_header) + size;
-    if (stack->mem_limit &&
-        __atomic_load_n(&stack->mem_in_use, __ATOMIC_RELAXED) + total > stack->mem_limit) {
+    if (mem_over_limit(stack, total)) {
         STAT_INC(stack, mem, alloc_failed);
         return NULL;
     }
-    struct mem_header *h = calloc(1, total);
+    struct mem_header *h = zero ? calloc(1, total) : malloc(total);
     if (!h) {
         STAT_INC(stack, mem, alloc_failed);
         return NULL;
@@ -47,6 +52,45 @@ void *glass_alloc(struct glass_stack *stack, size_t size)
     h->size = size;
     mem_charge(stack, (ptrdiff_t)total, 1);
     return h + 1;
+}
+
+void *glass_alloc(struct glass_stack *stack, size_t size)
+{
+    return mem_alloc(stack, size, true);
+}
+
+void *glass_alloc_uninit(struct glass_stack *stack, size_t size)
+{
+    return mem_alloc(stack, size, false);
+}
+
+size_t glass_alloc_size(const void *p)
+{
+    return ((const struct mem_header *)p - 1)->size;
+}
+
+void glass_mem_uncharge(struct glass_stack *stack, void *p)
+{
+    struct mem_header *h = (struct mem_header *)p - 1;
+    mem_charge(stack, -(ptrdiff_t)(sizeof(struct mem_header) + h->size), -1);
+}
+
+bool glass_mem_recharge(struct glass_stack *stack, void *p)
+{
+    struct mem_header *h = (struct mem_header *)p - 1;
+    size_t total = sizeof(struct mem_header) + h->size;
+    if (mem_over_limit(stack, total)) {
+        STAT_INC(stack, mem, alloc_failed);
+        return false;
+    }
+    mem_charge(stack, (ptrdiff_t)total, 1);
+    return true;
+}
+
+void glass_free_uncharged(void *p)
+{
+    if (p)
+        free((struct mem_header *)p - 1);
 }
 
 void glass_free(struct glass_stack *stack, void *p)

@@ -55,8 +55,39 @@ struct pkb {
     uint8_t head[];            /* the buffer itself */
 };
 
+/* ---- the stack's cache of free buffers (wt-fast) ---------------------------
+ *
+ * Every frame in or out needs a buffer; asking malloc for one each time
+ * (and zeroing it) is most of the cost of a small frame.  pkb_free keeps
+ * a freed buffer of one of two sizes on a per-stack free list, and
+ * pkb_alloc takes it back from there:
+ *   small  data area of PKB_POOL_SMALL bytes: any frame up to a 1500-byte
+ *          MTU (plus VLAN tag), every segment glass sends without TSO;
+ *   big    data area of PKB_MAX_DATA bytes: GSO/TSO frames.
+ * A request of another size is allocated exactly and freed for good.
+ * The lists are bounded (PKB_POOL_SMALL_MAX, PKB_POOL_BIG_MAX buffers), so
+ * the cache holds at most about 0.7 MiB; a cached buffer is not "in use":
+ * it is taken off the stack's memory count while on the list and put back
+ * on (subject to mem_limit) when reused, so mem_in_use and the leak check
+ * of glass_stack_free mean what they did.  glass_stack_free empties it.
+ * A spin lock guards the lists: the loop driver allocates a frame for the
+ * receiving stack from the sender's thread (drivers/loop.c). */
+#define PKB_POOL_SMALL 2048
+#define PKB_POOL_SMALL_MAX 128
+#define PKB_POOL_BIG_MAX 4
+
+struct pkb_pool {
+    char lock;                  /* __atomic_test_and_set spin lock */
+    struct pkb *small, *big;    /* free lists, linked by next */
+    unsigned nsmall, nbig;
+};
+/* Release every cached buffer (glass_stack_free). */
+void pkb_pool_drain(struct glass_stack *stack);
+
 /* A buffer with PKB_HEADROOM in front and room for `size` bytes of data;
- * len is 0.  NULL when the stack is out of memory (caller counts a drop). */
+ * len is 0.  NULL when the stack is out of memory (caller counts a drop).
+ * Only the pkb's own fields are initialised: the data area holds whatever
+ * the last user left, and every sender writes what it puts. */
 struct pkb *pkb_alloc(struct glass_stack *stack, size_t size);
 /* A buffer holding a copy of `len` bytes (a received frame). */
 struct pkb *pkb_from(struct glass_stack *stack, const void *bytes, size_t len);

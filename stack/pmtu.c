@@ -32,6 +32,9 @@ struct pmtu_entry {
 struct pmtu_cache {
     struct pmtu_entry e[PMTU_CACHE_MAX];
     unsigned generation;        /* bumped whenever an estimate changes */
+    unsigned used;              /* wt-fast: entries in use; 0 (the usual
+                                 * case) answers a lookup with no walk and
+                                 * no clock read, once per segment sent */
 };
 
 int pmtu_init(struct glass_stack *stack)
@@ -48,6 +51,8 @@ void pmtu_destroy(struct glass_stack *stack)
 
 static struct pmtu_entry *pmtu_find(struct glass_stack *stack, uint32_t dst)
 {
+    if (!stack->pmtu->used)
+        return NULL;
     glass_time_t now = glass_stack_now(stack);
     for (unsigned i = 0; i < PMTU_CACHE_MAX; i++) {
         struct pmtu_entry *e = &stack->pmtu->e[i];
@@ -55,6 +60,7 @@ static struct pmtu_entry *pmtu_find(struct glass_stack *stack, uint32_t dst)
             TRACE(stack, GLASS_TRACE_IPV4, "ipv4  path mtu %u to %s aged out", e->mtu,
                   ip4s(e->dst).s);
             e->dst = 0;
+            stack->pmtu->used--;
             stack->pmtu->generation++;
         }
         if (e->dst == dst && dst)
@@ -113,6 +119,8 @@ unsigned pmtu_update(struct glass_stack *stack, uint32_t dst, unsigned next_mtu,
                 e = c;
         }
     }
+    if (!e->dst)
+        stack->pmtu->used++;
     e->dst = dst;
     e->mtu = mtu;
     e->expires = glass_stack_now(stack) + PMTU_AGE;

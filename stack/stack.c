@@ -87,6 +87,7 @@ int glass_stack_free(struct glass_stack *s)
         route_destroy(s);
     s->routes = NULL;
     timer_heap_destroy(s);
+    pkb_pool_drain(s);          /* wt-fast: cached buffers are not in use */
 
     int rc = 0;
     if (s->mem_in_use != 0 || s->mem_allocs != 0) {

@@ -40,6 +40,7 @@ struct glass_stack {
     size_t mem_allocs;          /* live allocations */
     size_t mem_peak;
     size_t mem_limit;           /* 0: unbounded */
+    struct pkb_pool pkb_pool;   /* wt-fast: free packet buffers for reuse (pkb.c) */
 
     struct timer_heap timers;
     struct glass_netif *netifs;

@@ -206,6 +206,9 @@
     X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \
     X(socket, blocked)         /* calls that had to wait */                                        \
     X(socket, timeouts)        /* waits ended by SO_RCVTIMEO/SO_SNDTIMEO */                        \
+    /* wt-fast: the packet buffer cache (pkb.c) */                                                 \
+    X(mem, pkb_reused)         /* pkb_alloc served from the stack's cache */                       \
+    X(mem, pkb_cached)         /* pkb_free kept a buffer for reuse */                              \
     X(mem, alloc_failed)
 
 struct glass_stats {

@@ -4,8 +4,8 @@
  * numbers (RFC 6528); the listen queues; per-stack TCP configuration.
  *
  * Every control block of a stack sits on one list, stack->tcp->tcbs, once
- * it is linked: lookup walks it (a four-tuple match first, then a
- * listener).  A control block lives as long as someone needs it: its
+ * it is linked, and in the lookup table (tcp_hash.c) that finds it by
+ * four-tuple, then by listener.  A control block lives as long as someone needs it: its
  * socket, or -- when the user has closed (an orphan) or before accept() --
  * the protocol itself, until tcp_done ends it.
  */
@@ -113,6 +113,10 @@ int tcp_stack_init(struct glass_stack *stack)
         return -EIO;
     }
     ts->challenge_window = glass_stack_now(stack);
+    if (tcp_hash_init(stack, &ts->hash) < 0) {
+        glass_free(stack, ts);
+        return -ENOMEM;
+    }
     stack->tcp = ts;
     return 0;
 }
@@ -128,6 +132,7 @@ void tcp_stack_destroy(struct glass_stack *stack)
     while (ts->tcbs) {
         tcp_tcb_free(ts->tcbs);
     }
+    tcp_hash_destroy(stack, &ts->hash);
     glass_free(stack, ts);
     stack->tcp = NULL;
 }
@@ -152,15 +157,58 @@ const char *tcp_state_name(enum tcp_state s)
 
 /* ---- control blocks ---------------------------------------------------------- */
 
-/* The TIME-WAIT block whose 2*MSL ends soonest, or NULL. */
+/* ---- the TIME-WAIT queue (wt-fast) ---------------------------------------------
+ * Kept in the order the 2*MSL timers were armed, so the head expires
+ * first: recycling the oldest TIME-WAIT (max_tcbs reached) costs O(1)
+ * instead of a walk over every block, which a server closing thousands of
+ * connections a second would pay on each new one. */
+
+static void tw_remove(struct tcp_cb *tcb)
+{
+    struct tcp_stack *ts = tcb->stack->tcp;
+    if (!tcb->on_tw)
+        return;
+    if (tcb->tw_prev)
+        tcb->tw_prev->tw_next = tcb->tw_next;
+    else
+        ts->tw_head = tcb->tw_next;
+    if (tcb->tw_next)
+        tcb->tw_next->tw_prev = tcb->tw_prev;
+    else
+        ts->tw_tail = tcb->tw_prev;
+    tcb->tw_prev = tcb->tw_next = NULL;
+    tcb->on_tw = false;
+}
+
+static void tw_append(struct tcp_cb *tcb)
+{
+    struct tcp_stack *ts = tcb->stack->tcp;
+    tcb->tw_next = NULL;
+    tcb->tw_prev = ts->tw_tail;
+    if (ts->tw_tail)
+        ts->tw_tail->tw_next = tcb;
+    else
+        ts->tw_head = tcb;
+    ts->tw_tail = tcb;
+    tcb->on_tw = true;
+}
+
+void tcp_tw_touch(struct tcp_cb *tcb)
+{
+    if (!tcb->on_tw)
+        return;
+    tw_remove(tcb);
+    tw_append(tcb);
+}
+
+/* The TIME-WAIT block whose 2*MSL ends soonest (the queue's first one
+ * that is linked and has no socket left), or NULL. */
 static struct tcp_cb *tcp_oldest_time_wait(struct tcp_stack *ts)
 {
-    struct tcp_cb *old = NULL;
-    for (struct tcp_cb *t = ts->tcbs; t; t = t->next)
-        if (t->state == TCP_TIME_WAIT && !t->sk &&
-            (!old || t->time_wait.expires < old->time_wait.expires))
-            old = t;
-    return old;
+    for (struct tcp_cb *t = ts->tw_head; t; t = t->tw_next)
+        if (t->state == TCP_TIME_WAIT && !t->sk && t->linked)
+            return t;
+    return NULL;
 }
 
 struct tcp_cb *tcp_tcb_new(struct glass_stack *stack)
@@ -212,32 +260,38 @@ struct tcp_cb *tcp_tcb_new(struct glass_stack *stack)
     return tcb;
 }
 
-static bool tcp_tcb_linked(const struct tcp_cb *tcb)
-{
-    for (const struct tcp_cb *t = tcb->stack->tcp->tcbs; t; t = t->next)
-        if (t == tcb)
-            return true;
-    return false;
-}
-
+/* wt-fast: the list is doubly linked and each block knows whether it is
+ * on it, so linking and unlinking cost O(1) whatever the number of
+ * connections; the lookup table follows the list (tcp_hash.c). */
 void tcp_tcb_link(struct tcp_cb *tcb)
 {
     struct tcp_stack *ts = tcb->stack->tcp;
-    if (tcp_tcb_linked(tcb))
+    if (tcb->linked)
         return;
+    tcb->prev = NULL;
     tcb->next = ts->tcbs;
+    if (ts->tcbs)
+        ts->tcbs->prev = tcb;
     ts->tcbs = tcb;
+    tcb->linked = true;
+    tcp_hash_insert(tcb);
 }
 
 void tcp_tcb_unlink(struct tcp_cb *tcb)
 {
-    for (struct tcp_cb **pp = &tcb->stack->tcp->tcbs; *pp; pp = &(*pp)->next) {
-        if (*pp == tcb) {
-            *pp = tcb->next;
-            tcb->next = NULL;
-            return;
-        }
-    }
+    struct tcp_stack *ts = tcb->stack->tcp;
+    if (!tcb->linked)
+        return;
+    tcp_hash_remove(tcb);
+    tw_remove(tcb);
+    if (tcb->prev)
+        tcb->prev->next = tcb->next;
+    else
+        ts->tcbs = tcb->next;
+    if (tcb->next)
+        tcb->next->prev = tcb->prev;
+    tcb->next = tcb->prev = NULL;
+    tcb->linked = false;
 }
 
 /* Take child off whichever of its parent's queues holds it. */
@@ -303,6 +357,7 @@ void tcp_tcb_free(struct tcp_cb *tcb)
     struct glass_stack *stack = tcb->stack;
     tcp_timers_cancel(tcb);
     tcp_tcb_unlink(tcb);
+    tw_remove(tcb);
     tcp_listen_unqueue(tcb);
     tcp_listen_drop_children(tcb, false);
     tcp_reass_purge(tcb);
@@ -335,8 +390,12 @@ void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s)
     TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   %s  %s -> %s", tcp_ends(tcb).s,
           tcp_state_name(from), tcp_state_name(s));
     tcb->state = s;
-    if (s == TCP_TIME_WAIT)
+    if (s == TCP_TIME_WAIT) {
+        tw_append(tcb);         /* wt-fast: the TIME-WAIT queue */
         tcp_release_idle_buffers(tcb);
+    } else {
+        tw_remove(tcb);
+    }
 }
 
 /* A control block in TIME-WAIT only answers retransmitted FINs: no byte
@@ -389,32 +448,17 @@ void tcp_reset(struct tcp_cb *tcb)
 struct tcp_cb *tcp_lookup(struct glass_stack *stack, uint32_t src, uint16_t sport, uint32_t dst,
                           uint16_t dport)
 {
-    struct tcp_cb *bound = NULL, *wildcard = NULL;
-    for (struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next) {
-        if (t->state == TCP_CLOSED || t->lport != dport)
-            continue;
-        if (t->state == TCP_LISTEN) {
-            if (t->laddr == dst)
-                bound = t;
-            else if (t->laddr == 0)
-                wildcard = t;
-            continue;
-        }
-        if (t->laddr == dst && t->faddr == src && t->fport == sport)
-            return t;
-    }
-    /* A listener bound to the address beats one on 0.0.0.0. */
-    return bound ? bound : wildcard;
+    /* wt-fast: the table (tcp_hash.c) answers what walking the list did. */
+    struct tcp_cb *t = tcp_hash_find_conn(stack, dst, dport, src, sport, false);
+    if (t)
+        return t;
+    return tcp_hash_find_listener(stack, dst, dport);
 }
 
 bool tcp_tuple_in_use(struct glass_stack *stack, uint32_t laddr, uint16_t lport, uint32_t faddr,
                       uint16_t fport)
 {
-    for (struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next)
-        if (t->state != TCP_LISTEN && t->laddr == laddr && t->lport == lport &&
-            t->faddr == faddr && t->fport == fport)
-            return true;
-    return false;
+    return tcp_hash_find_conn(stack, laddr, lport, faddr, fport, true) != NULL;
 }
 
 /* ---- initial sequence numbers (RFC 6528) --------------------------------------- */

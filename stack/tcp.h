@@ -296,6 +296,13 @@ struct tcp_sack {
 struct tcp_cb {
     struct glass_stack *stack;
     struct tcp_cb *next;            /* the stack's list of every control block */
+    /* wt-fast: O(1) unlink and the lookup table (tcp_hash.c) */
+    struct tcp_cb *prev;            /* back link in the stack's list */
+    struct tcp_cb *hnext;           /* chain in a tcp_hash bucket */
+    bool linked;                    /* on the list and in the table */
+    bool hash_listen;               /* in the listener chains (was LISTEN when linked) */
+    struct tcp_cb *tw_prev, *tw_next; /* the stack's TIME-WAIT queue (tcp.c) */
+    bool on_tw;
     struct glass_sock *sk;          /* its socket; NULL when the user closed it
                                      * (orphan) or before accept() */
     enum tcp_state state;
@@ -411,6 +418,32 @@ struct tcp_cb {
     uint32_t last_ack_sent;         /* Last.ACK.sent (RFC 7323 4.3) */
 };
 
+/* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
+
+#define TCP_HASH_LISTEN_BUCKETS 32
+
+struct tcp_hash {
+    struct tcp_cb **buckets;        /* connections by keyed hash of the four-tuple */
+    unsigned nbuckets;              /* a power of two; doubles when nconn reaches it */
+    unsigned nconn;
+    struct tcp_cb *listen[TCP_HASH_LISTEN_BUCKETS]; /* listeners by local port */
+    struct tcp_cb *last;            /* the connection the last lookup found */
+    uint64_t key[2];                /* SipHash key, random per stack */
+};
+
+int tcp_hash_init(struct glass_stack *stack, struct tcp_hash *h);
+void tcp_hash_destroy(struct glass_stack *stack, struct tcp_hash *h);
+/* Called by tcp_tcb_link / tcp_tcb_unlink only. */
+void tcp_hash_insert(struct tcp_cb *tcb);
+void tcp_hash_remove(struct tcp_cb *tcb);
+/* The newest linked non-listening block with this four-tuple, or NULL;
+ * one in CLOSED only when closed_too. */
+struct tcp_cb *tcp_hash_find_conn(struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                                  uint32_t faddr, uint16_t fport, bool closed_too);
+/* The listener on lport for laddr: one bound to laddr, else one bound to
+ * 0.0.0.0, else NULL. */
+struct tcp_cb *tcp_hash_find_listener(struct glass_stack *stack, uint32_t laddr, uint16_t lport);
+
 /* ---- per stack (tcp.c) ------------------------------------------------------- */
 
 struct tcp_stack {
@@ -426,6 +459,11 @@ struct tcp_stack {
      * cookie periods after that (Linux tcp_synq_no_recent_overflow) */
     bool syncookie_any_sent;
     glass_time_t syncookie_last_sent;
+    struct tcp_hash hash;           /* wt-fast: lookup table (tcp_hash.c) */
+    /* wt-fast: blocks in TIME-WAIT, in the order their 2*MSL timers were
+     * (re)armed, which is the order they expire (the same 2*MSL for all):
+     * the oldest is found at the head, not by walking every block. */
+    struct tcp_cb *tw_head, *tw_tail;
 };
 
 int tcp_stack_init(struct glass_stack *stack);
@@ -454,6 +492,9 @@ void tcp_reset(struct tcp_cb *tcb);
  * bound stays): TIME-WAIT and orphans need none (tcp.c). */
 void tcp_release_idle_buffers(struct tcp_cb *tcb);
 void tcp_set_state(struct tcp_cb *tcb, enum tcp_state s);
+/* wt-fast: the 2*MSL timer was (re)armed: in TIME-WAIT the block moves to
+ * the tail of the stack's TIME-WAIT queue (tcp_timer_time_wait calls it). */
+void tcp_tw_touch(struct tcp_cb *tcb);
 
 /* RFC 9293 3.10.7.1 + RFC 1122 4.2.2: the control block a segment
  * src:sport > dst:dport belongs to: a full four-tuple match first, then a
@@ -572,14 +613,14 @@ uint32_t tcp_tso_send_len(struct tcp_cb *tcb, uint32_t mss, uint32_t unsent, uin
 /* Payload per wire segment: the size the device cuts a super-segment
  * into (gso_size).  The one place to subtract per-segment options. */
 uint32_t tcp_tso_seg_payload(const struct tcp_cb *tcb);
-/* tcp_emit's checksum: a partial one (pseudo header only) for a device
- * that completes it, marking pkb PKB_CSUM_PARTIAL, and gso_size when the
- * text is longer than it; otherwise the full RFC 9293 3.1 checksum.  t is
- * the TCP header in pkb, tcplen header + text.  With df false (a segment
- * IPv4 will fragment) nothing is offloaded. */
-void tcp_tso_checksum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
-                      uint32_t src, uint32_t dst, uint16_t gso_size, bool df);
-
+/* tcp_emit's checksum when a device completes it: a partial one (the
+ * pseudo header only; the text need not be there yet), marking pkb
+ * PKB_CSUM_PARTIAL, and gso_size when the text is longer than it; true
+ * then.  False when the route's device does not (or df is false: a
+ * segment IPv4 will fragment): the caller computes the full RFC 9293 3.1
+ * checksum.  t is the TCP header in pkb, tcplen header + text. */
+bool tcp_tso_partial_csum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
+                          uint32_t src, uint32_t dst, uint16_t gso_size, bool df);
 /* ---- tcp_ack.c ------------------------------------------------------------------- */
 
 /* RFC 9293 3.10.7.4 fifth check, sender's half, for a segment whose ACK

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "checksum.h"
 #include "mem.h"
 #include "util.h"
 
@@ -102,6 +103,23 @@ void tcp_buf_peek(const struct tcp_buf *b, size_t off, void *dst, size_t len)
         len -= run;
         pos = 0;
     }
+}
+
+uint32_t tcp_buf_peek_csum(const struct tcp_buf *b, size_t off, void *dst, size_t len)
+{
+    uint8_t *d = dst;
+    uint32_t sum = 0;
+    size_t done = 0;
+    size_t pos = (b->head + off) % (b->cap ? b->cap : 1);
+    while (done < len) {
+        size_t run = GLASS_MIN(len - done, b->cap - pos);
+        /* The second run (after the ring wraps) may start at an odd
+         * offset of the segment: csum_block_add swaps it into place. */
+        sum = csum_block_add(sum, csum_copy(d + done, b->data + pos, run, 0), done);
+        done += run;
+        pos = 0;
+    }
+    return sum;
 }
 
 size_t tcp_buf_peek_iov(const struct tcp_buf *b, const struct iovec *iov, size_t iovlen,

@@ -42,6 +42,9 @@ size_t tcp_buf_append_iov(struct glass_stack *stack, struct tcp_buf *b, const st
                           size_t iovlen, size_t skip, size_t len);
 /* Copy len bytes starting `off` bytes after the head to dst (no change). */
 void tcp_buf_peek(const struct tcp_buf *b, size_t off, void *dst, size_t len);
+/* tcp_buf_peek that also returns the RFC 1071 sum (unfolded, as
+ * csum_add returns it) of the bytes copied: the send path's one pass. */
+uint32_t tcp_buf_peek_csum(const struct tcp_buf *b, size_t off, void *dst, size_t len);
 /* Copy up to len bytes from the head into iovecs (scatter); no change. */
 size_t tcp_buf_peek_iov(const struct tcp_buf *b, const struct iovec *iov, size_t iovlen,
                         size_t len);

@@ -957,11 +957,8 @@ static enum tcp_rx tcp_rx_otherwise(struct tcp_cb *tcb, struct tcp_seg *seg)
 /* Is there a listener that would take a SYN for seg's destination? */
 static bool tcp_listener_for(struct glass_stack *stack, const struct tcp_seg *seg)
 {
-    for (const struct tcp_cb *t = stack->tcp->tcbs; t; t = t->next)
-        if (t->state == TCP_LISTEN && t->lport == seg->dport &&
-            (t->laddr == seg->dst || t->laddr == 0))
-            return true;
-    return false;
+    /* wt-fast: the lookup table's listener chains (tcp_hash.c). */
+    return tcp_hash_find_listener(stack, seg->dst, seg->dport) != NULL;
 }
 
 /* RFC 9293 3.6.1 / RFC 1122 4.2.2.13: a SYN for a pair in TIME-WAIT whose

@@ -159,11 +159,20 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
     put_be16(t + TCP_OFF_URP, 0);
     if (optlen)
         memcpy(t + TCP_HLEN, opts, optlen);
-    if (s->len)
-        tcp_buf_peek(s->buf, s->off, t + hlen, s->len);
     pkb_set_l4(pkb);
-    /* Full checksum, or partial for a device that completes it (TSO). */
-    tcp_tso_checksum(stack, pkb, t, hlen + s->len, s->src, s->dst, s->gso_size, df);
+    if (tcp_tso_partial_csum(stack, pkb, t, hlen + s->len, s->src, s->dst, s->gso_size, df)) {
+        /* the device completes the checksum (TSO, checksum offload) */
+        if (s->len)
+            tcp_buf_peek(s->buf, s->off, t + hlen, s->len);
+    } else {
+        uint32_t sum = csum_pseudo_ipv4(s->src, s->dst, IPPROTO_TCP_, (uint16_t)(hlen + s->len));
+        sum = csum_add(sum, t, hlen);
+        /* wt-fast: the text is copied out of the send buffer and summed
+         * in the same pass (checksum.c), at offset hlen of the segment. */
+        if (s->len)
+            sum = csum_block_add(sum, tcp_buf_peek_csum(s->buf, s->off, t + hlen, s->len), hlen);
+        put_be16(t + TCP_OFF_CSUM, csum_finish(sum));
+    }
     struct ipv4_tx tx = {.src = s->src, .dst = s->dst, .proto = IPPROTO_TCP_, .df = df};
     int rc = ipv4_output(stack, pkb, &tx);
     if (rc == 0)

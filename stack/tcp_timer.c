@@ -301,6 +301,7 @@ void tcp_timer_time_wait(struct tcp_cb *tcb)
     timer_cancel(tcb->stack, &tcb->persist);
     timer_cancel(tcb->stack, &tcb->keepalive);
     timer_arm(tcb->stack, &tcb->time_wait, 2 * cfg_of(tcb)->msl);
+    tcp_tw_touch(tcb);          /* wt-fast: keep the TIME-WAIT queue in expiry order */
 }
 
 static void tcp_timer_time_wait_fire(struct glass_stack *stack, void *arg)

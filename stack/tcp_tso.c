@@ -69,21 +69,20 @@ uint32_t tcp_tso_send_len(struct tcp_cb *tcb, uint32_t mss, uint32_t unsent, uin
     return len;
 }
 
-void tcp_tso_checksum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
-                      uint32_t src, uint32_t dst, uint16_t gso_size, bool df)
+bool tcp_tso_partial_csum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
+                          uint32_t src, uint32_t dst, uint16_t gso_size, bool df)
 {
-    uint32_t sum = csum_pseudo_ipv4(src, dst, IPPROTO_TCP_, (uint16_t)tcplen);
     unsigned features = df ? tcp_tso_features(stack, dst) : 0;
     size_t thlen = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
     bool tso = gso_size && tcplen - thlen > gso_size && (features & NETIF_F_TSO4);
-    if (!tso && !(features & NETIF_F_TX_CSUM_PARTIAL)) {
-        put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, tcplen)));
-        return;
-    }
+    if (!tso && !(features & NETIF_F_TX_CSUM_PARTIAL))
+        return false;
     /* The folded pseudo-header sum, not complemented: ~csum_finish(). */
+    uint32_t sum = csum_pseudo_ipv4(src, dst, IPPROTO_TCP_, (uint16_t)tcplen);
     put_be16(t + TCP_OFF_CSUM, (uint16_t)~csum_finish(sum));
     pkb->csum = PKB_CSUM_PARTIAL;
     pkb->csum_start = (uint16_t)(t - pkb->head);
     pkb->csum_off = TCP_OFF_CSUM;
     pkb->gso_size = tso ? gso_size : 0;
+    return true;
 }
