@@ -142,6 +142,16 @@ static bool netif_has_fd(struct glass_netif *nif)
     return nif->ops->fd && nif->ops->fd(nif) >= 0;
 }
 
+/* Read a batch of frames from a driver; ACKs TCP owes for "every second
+ * segment" of the batch go once it is taken (tcp_ackbatch.c). */
+static int stack_receive(struct glass_netif *nif)
+{
+    tcp_ack_batch_begin(nif->stack);
+    int n = nif->ops->receive(nif, NETIF_RX_BUDGET);
+    tcp_ack_batch_end(nif->stack);
+    return n;
+}
+
 /* Work that needs no waiting: drivers without a descriptor (the loop
  * wire), datagrams to ourselves, due timers.  Called with the lock held. */
 static int stack_run_ready(struct glass_stack *s)
@@ -149,7 +159,7 @@ static int stack_run_ready(struct glass_stack *s)
     int work = 0;
     for (struct glass_netif *nif = s->netifs; nif; nif = nif->next)
         if (!netif_has_fd(nif) && nif->ops->receive)
-            work += nif->ops->receive(nif, NETIF_RX_BUDGET);
+            work += stack_receive(nif);
     work += ipv4_run_local(s);
     work += timer_run_due(s);
     return work;
@@ -247,7 +257,7 @@ int glass_stack_poll(struct glass_stack *s, int timeout_ms)
             int fd = nif->ops->fd(nif);
             for (nfds_t i = 1; i < n; i++)
                 if (pfd[i].fd == fd && pfd[i].revents)
-                    work += nif->ops->receive(nif, NETIF_RX_BUDGET);
+                    work += stack_receive(nif);
         }
     }
     work += stack_run_ready(s);

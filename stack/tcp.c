@@ -356,6 +356,7 @@ void tcp_tcb_free(struct tcp_cb *tcb)
 {
     struct glass_stack *stack = tcb->stack;
     tcp_timers_cancel(tcb);
+    tcp_ack_defer_cancel(tcb);
     tcp_tcb_unlink(tcb);
     tw_remove(tcb);
     tcp_listen_unqueue(tcb);

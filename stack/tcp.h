@@ -383,6 +383,8 @@ struct tcp_cb {
     /* ACK policy (RFC 1122 4.2.3.2) */
     unsigned segs_unacked;          /* full-sized segments since our last ACK */
     bool ack_now;                   /* send an ACK at the next tcp_output */
+    bool ack_deferred;              /* on the stack's batch list (tcp_ackbatch.c) */
+    struct tcp_cb *ack_defer_next;
     bool oow_ack_sent;              /* an ACK answered an unacceptable segment or
                                      * an ACK for unsent data, at oow_ack_time
                                      * (rate limit, tcp_input.c) */
@@ -464,10 +466,26 @@ struct tcp_stack {
      * (re)armed, which is the order they expire (the same 2*MSL for all):
      * the oldest is found at the head, not by walking every block. */
     struct tcp_cb *tw_head, *tw_tail;
+    /* tcp_ackbatch.c: ACKs owed inside a receive batch, sent at its end */
+    unsigned ack_batch_depth;
+    struct tcp_cb *ack_deferred;
 };
 
 int tcp_stack_init(struct glass_stack *stack);
 void tcp_stack_destroy(struct glass_stack *stack);
+
+/* ---- tcp_ackbatch.c: one ACK per receive batch ------------------------------ */
+
+/* The stack is about to read (begin) / has read (end) a batch of frames
+ * from a driver; nested calls count. */
+void tcp_ack_batch_begin(struct glass_stack *stack);
+void tcp_ack_batch_end(struct glass_stack *stack);
+/* An ACK for "every second full-sized segment" is owed: inside a batch,
+ * leave it to tcp_ack_batch_end (true); outside, false (the caller sends
+ * it now). */
+bool tcp_ack_defer(struct tcp_cb *tcb);
+/* tcb is going away: off the batch list. */
+void tcp_ack_defer_cancel(struct tcp_cb *tcb);
 
 /* ---- tcp.c: control blocks -------------------------------------------------- */
 

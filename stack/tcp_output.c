@@ -617,6 +617,8 @@ void tcp_ack_received_data(struct tcp_cb *tcb, size_t dlen)
     if (dlen >= rcv_mss) /* a GSO super-segment stands for several (tcp_tso.c) */
         tcb->segs_unacked += (unsigned)(dlen / rcv_mss);
     if (tcb->segs_unacked >= 2) {
+        if (tcp_ack_defer(tcb)) /* at the end of this receive batch */
+            return;
         tcb->ack_now = true;
         tcp_output(tcb); /* data going out may carry the ACK */
         return;

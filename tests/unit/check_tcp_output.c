@@ -943,6 +943,76 @@ START_TEST(rfc1122_4_2_3_2_every_second_full_segment_acked_at_once)
 }
 END_TEST
 
+/* tcp_ackbatch.c: inside a receive batch (the frames one poll reads), the
+ * "every second segment" ACK waits for the end of the batch and then one
+ * ACK covers all of it (RFC 5681 4.2's SHOULD met by the batch, as GRO
+ * does for Linux). */
+static void batch(bool begin)
+{
+    lock();
+    if (begin)
+        tcp_ack_batch_begin(H.stack);
+    else
+        tcp_ack_batch_end(H.stack);
+    unlock();
+}
+
+static void peer_data(size_t len)
+{
+    static uint8_t d[MSS];
+    tcp_h_send(&C, C.snd_nxt, C.rcv_nxt, TCP_ACK, d, len);
+    C.snd_nxt += (uint32_t)len;
+}
+
+START_TEST(rfc5681_4_2_one_ack_per_receive_batch)
+{
+    established(65535);
+    batch(true);
+    for (int i = 0; i < 6; i++)
+        peer_data(MSS);
+    tcp_h_expect_none(&H); /* six full segments, no ACK yet */
+    batch(false);
+    tcp_h_expect(&H, TCP_ACK, ISS + 1, IRS + 1 + 6 * MSS);
+    tcp_h_expect_none(&H);
+    /* outside a batch: every second segment, as before */
+    peer_data(MSS);
+    tcp_h_expect_none(&H);
+    peer_data(MSS);
+    tcp_h_expect(&H, TCP_ACK, ISS + 1, IRS + 1 + 8 * MSS);
+}
+END_TEST
+
+/* An out-of-order segment inside a batch is ACKed at once: the sender
+ * counts duplicate ACKs (RFC 5681 4.2 "immediate ACK"), so they are
+ * never folded into one. */
+START_TEST(rfc5681_4_2_duplicate_acks_not_batched)
+{
+    established(65535);
+    static uint8_t d[MSS];
+    batch(true);
+    tcp_h_send(&C, C.snd_nxt + MSS, C.rcv_nxt, TCP_ACK, d, MSS);     /* a hole before it */
+    tcp_h_send(&C, C.snd_nxt + 2 * MSS, C.rcv_nxt, TCP_ACK, d, MSS);
+    tcp_h_expect(&H, TCP_ACK, ISS + 1, IRS + 1);
+    tcp_h_expect(&H, TCP_ACK, ISS + 1, IRS + 1);
+    batch(false);
+    tcp_h_expect_none(&H);
+}
+END_TEST
+
+/* A control block freed inside the batch leaves it (no use after free at
+ * the end: ASan would see it). */
+START_TEST(rfc5681_4_2_batch_survives_a_reset)
+{
+    established(65535);
+    batch(true);
+    peer_data(MSS);
+    peer_data(MSS);
+    tcp_h_send(&C, C.snd_nxt, C.rcv_nxt, TCP_RST, NULL, 0);
+    batch(false);
+    tcp_h_expect_none(&H);
+}
+END_TEST
+
 /* Data we send carries the owed ACK: no separate ACK, and the delayed-ACK
  * timer is cancelled. */
 START_TEST(rfc9293_3_8_6_3_ack_piggybacks_on_data)
@@ -1436,6 +1506,9 @@ int main(void)
     ADD(tc, rfc1122_4_2_2_17_window_reopens_resends_from_snd_una);
     ADD(tc, rfc1122_4_2_3_2_delayed_ack_fires_at_200ms);
     ADD(tc, rfc1122_4_2_3_2_every_second_full_segment_acked_at_once);
+    ADD(tc, rfc5681_4_2_one_ack_per_receive_batch);
+    ADD(tc, rfc5681_4_2_duplicate_acks_not_batched);
+    ADD(tc, rfc5681_4_2_batch_survives_a_reset);
     ADD(tc, rfc9293_3_8_6_3_ack_piggybacks_on_data);
     ADD(tc, rfc1122_4_2_3_3_window_update_only_when_opened_enough);
     ADD(tc, rfc1122_4_2_3_6_keepalive_probes_then_etimedout);

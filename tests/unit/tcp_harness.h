@@ -92,8 +92,6 @@ void tcp_h_send(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
 void tcp_h_send_opts(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t flags,
                      const void *opts, size_t optlen, const void *data, size_t dlen);
 
-/* A listening control block on 0.0.0.0:port (no socket), linked; its
- * backlog bounds both queues.  Asserts success. */
 /* The usual start of a TCP test: a fresh harness that knows the peer's
  * MAC, and c reset to talk from pport to our lport (IRS 1000, window
  * 65535). */
@@ -102,6 +100,8 @@ void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16
  * RFC 5681 / RFC 6582 window arithmetic; CUBIC, the default, has
  * check_tcp_cc.c). */
 void tcp_h_use_cc(struct harness *h, const char *name);
+/* A listening control block on 0.0.0.0:port (no socket), linked; its
+ * backlog bounds both queues.  Asserts success. */
 struct tcp_cb *tcp_h_listen_tcb(struct harness *h, uint16_t port, unsigned backlog);
 /* The control block for 10.0.0.1:pport <> 10.0.0.2:lport (lookup: a
  * four-tuple match, else the listener); NULL when none. */
