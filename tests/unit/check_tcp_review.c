@@ -195,12 +195,71 @@ START_TEST(rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent)
 }
 END_TEST
 
+/* ---- RFC 2883 4 vs RFC 9293 3.7.1: a D-SACK is not lost for want of room --- */
+
+/* The user writes n bytes; tcp_output runs, as tcp_user_send does. */
+static void queue(struct tcp_cb *t, size_t n)
+{
+    static uint8_t b[4 * 1460];
+    ck_assert_uint_le(n, sizeof b);
+    memset(b, 'x', n);
+    lock();
+    ck_assert_uint_eq(tcp_buf_append(h.stack, &t->sndbuf, b, n), n);
+    tcp_output(t);
+    unlock();
+}
+
+/* RFC 2883 4: a duplicate segment is reported in a D-SACK block, "the
+ * first SACK block" of the ACK it provokes.  When that ACK rides on a
+ * full-sized data segment, text and options together may not exceed the
+ * peer's MSS (RFC 9293 3.7.1), so the segment has no room for any block:
+ * the D-SACK must then go on a pure ACK, not be dropped (and counted as
+ * sent) with the blocks that did not fit. */
+START_TEST(rfc2883_4_dsack_survives_a_full_sized_data_segment)
+{
+    struct rx sa;
+    struct tcp_cb *t = passive(true, -1, false, 0, &sa);
+    ck_assert(t->sack.ok);
+    ck_assert_uint_eq(t->snd_mss, 1460);
+    static const char data[100];
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, data, sizeof data);
+    lock();
+    tcp_send_ack(t);
+    t->cwnd = 1460; /* one segment now, the next when it is acknowledged */
+    unlock();
+    struct rx s;
+    pop(&s);
+    ck_assert_uint_eq(s.ack, c.snd_nxt + sizeof data);
+    expect_none();
+    queue(t, 2 * 1460);
+    pop(&s);
+    ck_assert_uint_eq(s.dlen, 1460);
+    expect_none();
+    /* The peer sends its 100 bytes again and acknowledges our segment:
+     * the window opens, the next full segment goes with the ACK. */
+    tcp_h_send(&c, c.snd_nxt, c.rcv_nxt + 1460, TCP_ACK | TCP_PSH, data, sizeof data);
+    bool dsack = false, full = false;
+    while (tx_pop_opts(&s)) {
+        ck_assert_uint_le(s.dlen + (s.doff - TCP_HLEN), 1460); /* RFC 9293 3.7.1 */
+        if (s.dlen == 1460)
+            full = true;
+        if (s.o.nsack && s.o.sack[0].left == c.snd_nxt &&
+            s.o.sack[0].right == c.snd_nxt + sizeof data)
+            dsack = true;
+    }
+    ck_assert(full);
+    ck_assert_msg(dsack, "the D-SACK for the duplicate was never sent");
+    ck_assert_uint_eq(h.stack->stats.tcp_dsack_sent, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_review");
     TCase *tc = tcase_create("review");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent);
+    tcase_add_test(tc, rfc2883_4_dsack_survives_a_full_sized_data_segment);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
