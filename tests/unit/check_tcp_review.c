@@ -253,6 +253,64 @@ START_TEST(rfc2883_4_dsack_survives_a_full_sized_data_segment)
 }
 END_TEST
 
+/* ---- RFC 4987 3.6 vs RFC 7323 / RFC 2018: a cookie connection runs bare ----- */
+
+/* A cookie SYN-ACK is sent from no state, so it offers none of WS, TS and
+ * SACK-permitted (tcp_syncookie.c), and RFC 7323 2.2/3.2 and RFC 2018 2
+ * then forbid them for the connection, whatever the peer's SYN offered.
+ * The connection the cookie ACK makes must run with none: no TS on its
+ * segments, an unscaled window both ways, no SACK blocks, no PAWS even
+ * if the peer's ACK carries a stray TSopt. */
+START_TEST(rfc4987_3_6_cookie_connection_has_no_ts_ws_sack)
+{
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(h.stack, &cfg);
+    cfg.syncookies = GLASS_SYNCOOKIES_ALWAYS;
+    ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
+    tcp_h_listen_tcb(&h, c.lport, 8);
+    uint8_t o[40];
+    tcp_h_send_opts(&c, c.irs, 0, TCP_SYN, o, opts(o, true, true, 7, true, 7000, 0), NULL, 0);
+    struct rx sa;
+    pop(&sa);
+    ck_assert_uint_eq(sa.flags, TCP_SYN | TCP_ACK);
+    ck_assert(sa.o.mss_present);
+    ck_assert(!sa.o.ws_present);
+    ck_assert(!sa.o.ts_present);
+    ck_assert(!sa.o.sack_perm);
+    ck_assert_uint_eq(h.stack->stats.tcp_syncookies_sent, 1);
+    c.iss = sa.seq;
+    c.snd_nxt = c.irs + 1;
+    c.rcv_nxt = c.iss + 1;
+    /* The ACK, with a stray TSopt whose TSval is below the SYN's. */
+    send_ts(c.snd_nxt, c.rcv_nxt, TCP_ACK, 10, sa.o.tsval, NULL, 0);
+    struct tcp_cb *t = tcp_h_find(&h, c.lport, c.pport);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->state, TCP_ESTABLISHED);
+    ck_assert(!t->ts_ok);
+    ck_assert(!t->ws_ok);
+    ck_assert(!t->sack.ok);
+    ck_assert_uint_eq(t->snd_wscale, 0);
+    ck_assert_uint_eq(t->rcv_wscale, 0);
+    ck_assert_uint_eq(t->snd_wnd, 65535); /* SEG.WND as it came: not << 7 */
+    ck_assert_uint_eq(t->snd_mss, 1460);  /* no 12 bytes kept for TS */
+    /* Out-of-order data with an old TSval: no PAWS, no SACK block. */
+    static const char data[100];
+    send_ts(c.snd_nxt + 100, c.rcv_nxt, TCP_ACK | TCP_PSH, 5, sa.o.tsval, data, sizeof data);
+    struct rx s;
+    pop(&s);
+    ck_assert_uint_eq(s.ack, c.snd_nxt);
+    ck_assert(!s.o.ts_present);
+    ck_assert_uint_eq(s.o.nsack, 0);
+    ck_assert_uint_eq(s.doff, TCP_HLEN);
+    ck_assert_uint_eq(h.stack->stats.tcp_paws_rejected, 0);
+    queue(t, 300);
+    pop(&s);
+    ck_assert_uint_eq(s.dlen, 300);
+    ck_assert_uint_eq(s.doff, TCP_HLEN);
+    ck_assert_uint_eq(s.wnd, (uint16_t)GLASS_MIN(tcp_rcv_window(t), 65535u));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_review");
@@ -260,6 +318,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent);
     tcase_add_test(tc, rfc2883_4_dsack_survives_a_full_sized_data_segment);
+    tcase_add_test(tc, rfc4987_3_6_cookie_connection_has_no_ts_ws_sack);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
