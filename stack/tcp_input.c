@@ -936,10 +936,14 @@ static enum tcp_rx tcp_check_paws(struct tcp_cb *tcb, const struct tcp_seg *seg)
 static enum tcp_rx tcp_rx_otherwise(struct tcp_cb *tcb, struct tcp_seg *seg)
 {
     uint32_t seq0 = seg->seq; /* before trimming: RFC 7323 5.3 R3 */
+    /* RFC 7323 5.3 R2 before R3: a segment wholly before RCV.NXT is not
+     * acceptable, even though glass still takes its ACK
+     * (tcp_old_duplicate), so its TSval must not become TS.Recent. */
+    bool old_dup = seq_lt(seq0 + (seg->len ? seg->len - 1 : 0), tcb->rcv_nxt);
     enum tcp_rx r = tcp_check_paws(tcb, seg);
     if (r == RX_GO)
         r = tcp_check_seq(tcb, seg);
-    if (r == RX_GO)
+    if (r == RX_GO && !old_dup)
         tcp_ts_update_recent(tcb, seg, seq0); /* RFC 7323 5.3 R3 */
     if (r == RX_GO)
         r = tcp_check_rst(tcb, seg);

@@ -180,6 +180,18 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
     return rc;
 }
 
+/* Is there room for at least one SACK block (NOP NOP, kind, length and
+ * 8 bytes) beside len bytes of text?  tcp_emit's rule: text and options
+ * within snd_mss (RFC 9293 3.7.1), per wire segment of a TSO one.  The
+ * blocks are only taken (and a D-SACK consumed) when they can go. */
+static bool tcp_sack_room(const struct tcp_cb *tcb, size_t len, uint16_t gso_size)
+{
+    if (!len)
+        return true;
+    size_t wire = gso_size && len > gso_size ? gso_size : len;
+    return wire + 12 <= tcb->snd_mss;
+}
+
 /* Does RCV.ADV hold a window we offered?  Not before our first ACK of
  * the connection (an active open learns RCV.NXT from the SYN-ACK, when
  * RCV.ADV is still unset), nor if it lies impossibly far from RCV.NXT. */
@@ -245,7 +257,8 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
     /* SACK (tcp_sack.c): blocks on every ACK but a SYN-ACK's or a RST's
      * (SACK-permitted on SYNs: tcp_opts_write) */
     struct tcp_sack_block sack[TCP_SACK_MAX_BLOCKS];
-    if (!(flags & (TCP_SYN | TCP_RST)) && (flags & TCP_ACK) && tcp_synchronized(tcb)) {
+    if (!(flags & (TCP_SYN | TCP_RST)) && (flags & TCP_ACK) && tcp_synchronized(tcb) &&
+        tcp_sack_room(tcb, len, s.gso_size)) {
         s.nsack = tcp_sack_rcv_blocks(tcb, sack, TCP_SACK_MAX_BLOCKS);
         s.sack = sack;
     }
@@ -260,8 +273,13 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
               ip4s(tcb->laddr).s, get_be16((const uint8_t *)&tcb->lport), ip4s(tcb->faddr).s,
               get_be16((const uint8_t *)&tcb->fport), tcp_flags_str(flags, fl, sizeof fl),
               seq - tcb->iss, wfield, len, note ? note : "");
-    if (flags & TCP_ACK)
+    if (flags & TCP_ACK) {
         tcp_ack_sent(tcb, wnd);
+        /* RFC 2883 4: a D-SACK this segment had no room for goes on a
+         * pure ACK right after it (tcp_output's tail), not never. */
+        if (tcb->sack.dsack_owed)
+            tcb->ack_now = true;
+    }
     int rc = tcp_emit(stack, &s, true);
     if (rc != -EMSGSIZE)
         return rc;
