@@ -79,14 +79,10 @@ int main(int argc, char **argv)
         glass_app_usage_error(&router_app, "unexpected operand '%s' (glass-router takes "
                               "options only, see --help)", opts.argv[0]);
     check_interfaces(&opts);
-    /* A router would have to cut the GSO frames a tap with offloads hands
-     * it before forwarding them to a smaller MTU; glass does not, so its
-     * taps are plain unless offload=on is asked for. */
-    for (unsigned i = 0; i < opts.nifs; i++)
-        if (!opts.ifs[i].has_offload) {
-            opts.ifs[i].has_offload = true;
-            opts.ifs[i].offload = false;
-        }
+    /* Taps default to offload=on like every app: a GSO frame from one
+     * tap is forwarded whole when each of its wire segments fits the next
+     * link, and cut in software where that link has no TSO
+     * (stack/offload_gso.c, docs/routing.md "Super-segments in transit"). */
     glass_app_catch_signals();
     stack = glass_app_bring_up(&opts, err, sizeof(err));
     if (!stack) {

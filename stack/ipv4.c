@@ -432,10 +432,9 @@ static int ipv4_check_size(struct glass_stack *stack, struct pkb *pkb, const str
     unsigned mtu = path->local ? 0xffff : ipv4_path_mtu(stack, path->nif, tx->dst);
     if (total <= mtu)
         return 0;
-    /* A TCP super-segment the interface cuts (TSO): each wire segment
-     * must fit, not the whole (offload.c). */
-    if (pkb->gso_size && !path->local && (path->nif->features & NETIF_F_TSO4) &&
-        offload_gso_fits(pkb, mtu))
+    /* A TCP super-segment the interface cuts (TSO, or netif_output in
+     * software: offload_gso.c): each wire segment must fit, not the whole. */
+    if (pkb->gso_size && !path->local && offload_gso_fits(pkb, mtu))
         return 0;
     if (total <= 0xffff && !tx->df)
         return 1;

@@ -34,9 +34,11 @@
 #include "ipv4.h"
 #include "ipv4_frag.h"
 #include "netif.h"
+#include "offload.h"
 #include "pkb.h"
 #include "route.h"
 #include "stack.h"
+#include "tcp.h"
 #include "trace.h"
 #include "util.h"
 
@@ -174,6 +176,45 @@ static void fwd_fragment(struct glass_stack *stack, const struct route *r, uint3
     STAT_INC(stack, ipv4, forwarded);
 }
 
+/* ---- GSO: super-segments in transit (offload_gso.c does the cutting) ---- */
+
+/* The transport header's place for whoever cuts it (the device's vnet
+ * header needs it), and the IPv4 length of its largest wire segment. */
+static size_t fwd_gso_prepare(struct pkb *pkb)
+{
+    size_t ihl = ipv4_hlen(pkb->data);
+    if (ihl + TCP_HLEN <= pkb_len(pkb))
+        pkb->l4 = (uint16_t)(pkb->l3 + ihl);
+    return offload_gso_wire_len(pkb);
+}
+
+/* Step 7 for a super-segment whose wire segments are too big and may be
+ * fragmented (no DF): cut it in software (TTL and checksum already done;
+ * the copies keep them), then each segment goes as a datagram of its own:
+ * fragmented when larger than the link, else as it is (RFC 791 3.2,
+ * Linux's ip_finish_output_gso does the same). */
+static void fwd_gso_fragment(struct glass_stack *stack, const struct route *r, uint32_t nexthop,
+                             struct pkb *pkb)
+{
+    struct pkb_queue q;
+    int rc = offload_gso_segment(stack, pkb, false, &q);
+    pkb_free(stack, pkb);
+    if (rc < 0) {
+        STAT_INC(stack, ipv4, fwd_drop_too_big);
+        return;
+    }
+    struct pkb *s;
+    while ((s = pkb_queue_pop(&q))) {
+        s->gso_size = 0;
+        if (pkb_len(s) > r->nif->mtu) {
+            fwd_fragment(stack, r, nexthop, s);
+        } else {
+            STAT_INC(stack, ipv4, forwarded);
+            arp_output(r->nif, nexthop, s);
+        }
+    }
+}
+
 void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
 {
     struct glass_stack *stack = in->stack;
@@ -207,12 +248,15 @@ void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
     }
     uint32_t nexthop = route_nexthop(r, dst);
     size_t total = pkb_len(pkb);
-    bool too_big = total > r->nif->mtu;
+    /* GSO (a super-segment from a tap with offloads): what must fit is each
+     * wire segment it becomes, cut at the outgoing link (offload_gso.c). */
+    size_t wire = pkb->gso_size ? fwd_gso_prepare(pkb) : total;
+    bool too_big = wire > r->nif->mtu;
     if (too_big && (get_be16(h + IPV4_OFF_FRAG) & IPV4_FLAG_DF)) {
         /* RFC 1191 4: say how big a datagram the next hop takes. */
         STAT_INC(stack, ipv4, fwd_frag_needed);
         TRACE(stack, GLASS_TRACE_IPV4, "ipv4  fwd %s > %s: %zu bytes > mtu %u of %s with DF",
-              ip4s(src).s, ip4s(dst).s, total, r->nif->mtu, r->nif->name);
+              ip4s(src).s, ip4s(dst).s, wire, r->nif->mtu, r->nif->name);
         icmp_send_error(stack, pkb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, r->nif->mtu & 0xffff);
         pkb_free(stack, pkb);
         return;
@@ -230,6 +274,10 @@ void ipv4_forward(struct glass_netif *in, struct pkb *pkb)
           ip4s(src).s, ip4s(dst).s, h[IPV4_OFF_TTL], total, in->name, r->nif->name,
           ip4s(nexthop).s);
     pkb->nif = r->nif;
+    if (too_big && pkb->gso_size) { /* GSO: cut, then fragment each segment */
+        fwd_gso_fragment(stack, r, nexthop, pkb);
+        return;
+    }
     if (too_big) {
         fwd_fragment(stack, r, nexthop, pkb);
         return;

@@ -101,6 +101,11 @@ int netif_output(struct glass_netif *nif, struct pkb *pkb)
     struct glass_stack *stack = nif->stack;
     size_t len = pkb_len(pkb);
     int rc;
+    /* GSO: a super-segment this link cannot cut is cut here (offload_gso.c);
+     * a device cuts only one whose checksum is left partial for it. */
+    if (nif->up && pkb->gso_size &&
+        (!(nif->features & NETIF_F_TSO4) || pkb->csum != PKB_CSUM_PARTIAL))
+        return offload_gso_output(nif, pkb);
     if (!nif->up) {
         rc = -ENETDOWN;
     } else if ((rc = offload_tx_prepare(nif, pkb)) < 0) { /* offloads: offload.c */

@@ -38,8 +38,29 @@ bool offload_gso_fits(const struct pkb *pkb, unsigned mtu);
 
 /* netif_output's hook, before the capture and the driver: finish in
  * software what nif cannot do.  0, or a negative errno when the packet
- * cannot go (a super-segment on an interface without TSO: glass does not
- * cut them in software; the caller drops and counts it). */
+ * cannot go (a super-segment on an interface without TSO: netif_output
+ * hands those to offload_gso_output first, so only a bug lands here). */
 int offload_tx_prepare(struct glass_netif *nif, struct pkb *pkb);
+
+/* ---- software GSO (offload_gso.c) ---------------------------------------- */
+struct pkb_queue;
+
+/* Cut the TCPv4 super-segment pkb (gso_size set; pkb->data = the first
+ * header copied onto every segment, Ethernet or IPv4; pkb->l3 = its IPv4
+ * header) into wire segments of gso_size text each, in order, into *out,
+ * as Linux's skb_gso_segment does.  partial: leave each TCP checksum
+ * partial for a device that completes it.  pkb is not changed; the caller
+ * frees it.  0, or -EINVAL (malformed, bad checksum) / -ENOBUFS, counted
+ * (link.gso_sw_bad) and traced, *out untouched. */
+int offload_gso_segment(struct glass_stack *stack, const struct pkb *pkb, bool partial,
+                        struct pkb_queue *out);
+
+/* The IPv4 length of the largest wire segment pkb (pkb->data = its IPv4
+ * header) becomes: what must fit the next hop's MTU (RFC 1191 4). */
+size_t offload_gso_wire_len(const struct pkb *pkb);
+
+/* netif_output's hook for a super-segment on a link without TSO4: cut in
+ * software and send each segment; consumes pkb.  0 or a negative errno. */
+int offload_gso_output(struct glass_netif *nif, struct pkb *pkb);
 
 #endif

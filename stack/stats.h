@@ -201,6 +201,9 @@
     X(link, csum_partial_tx)   /* frames sent with a partial checksum for the device */            \
     X(link, csum_sw_completed) /* partial checksums completed in software (no offload) */          \
     X(link, gso_sw_segmented)  /* super-segments cut in software (device without TSO) */           \
+    /* software GSO (stack/offload_gso.c) */                                                       \
+    X(link, gso_sw_segments)   /* wire segments those were cut into */                             \
+    X(link, gso_sw_bad)        /* super-segments dropped: malformed, bad checksum, no memory */    \
     X(socket, opened)                                                                              \
     X(socket, closed)          /* by glass_close or at stack teardown */                           \
     X(socket, emfile)          /* refused: descriptor bound of the stack reached */                \

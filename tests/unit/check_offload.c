@@ -10,7 +10,8 @@
  *     needs to cut it (tcp_tso.c); Nagle still holds a short tail; and
  *     without the feature nothing changes (one MSS per segment);
  *   - a partial checksum on a link without checksum offload is completed
- *     in software (netif_output -> offload_tx_prepare).
+ *     in software (netif_output -> offload_tx_prepare), and a super-segment
+ *     on a link without TSO is cut in software (offload_gso.c).
  */
 #include "tcp_harness.h"
 
@@ -375,19 +376,32 @@ START_TEST(partial_checksum_completed_in_software_on_a_plain_link)
 }
 END_TEST
 
-/* A super-segment on a link without TSO is not sent (glass does not cut
- * in software): refused, not put on the wire whole. */
-START_TEST(super_segment_refused_without_tso)
+/* A super-segment on a link without TSO is cut in software
+ * (offload_gso.c; tests/unit/check_gso.c checks every field): never put
+ * on the wire whole. */
+START_TEST(super_segment_cut_in_software_without_tso)
 {
     H.nif->features = 0;
     static uint8_t frame[14 + 20 + 20 + 3000];
     size_t n = partial_segment(frame, 1, 3000);
     struct pkb *p = pkb_from(H.stack, frame, n);
+    p->csum = PKB_CSUM_PARTIAL;
+    p->csum_start = (uint16_t)(pkb_headroom(p) + TF_TCP);
+    p->csum_off = TCP_OFF_CSUM;
+    p->l3 = (uint16_t)(pkb_headroom(p) + TF_IP);
     p->gso_size = 1460;
     lock();
-    ck_assert_int_lt(netif_output(H.nif, p), 0);
+    ck_assert_int_eq(netif_output(H.nif, p), 0);
     unlock();
-    ck_assert_uint_eq(harness_tx_count(&H), 0);
+    ck_assert_uint_eq(harness_tx_count(&H), 3);
+    size_t want[3] = {1460, 1460, 80};
+    for (int i = 0; i < 3; i++) {
+        ck_assert(tx_pop_tcp(&H, &S)); /* checksum asserted */
+        ck_assert_uint_eq(S.dlen, want[i]);
+        ck_assert_uint_eq(vnet_hdrs[i][1], TAP_VNET_GSO_NONE);
+    }
+    ck_assert_uint_eq(counter(&H, "link.gso_sw_segmented"), 1);
+    ck_assert_uint_eq(counter(&H, "link.tso_tx"), 0);
 }
 END_TEST
 
@@ -412,7 +426,7 @@ static Suite *offload_suite(void)
     tcase_add_test(tc, no_tso_without_the_feature);
     tcase_add_test(tc, csum_offload_only_partial_checksums);
     tcase_add_test(tc, partial_checksum_completed_in_software_on_a_plain_link);
-    tcase_add_test(tc, super_segment_refused_without_tso);
+    tcase_add_test(tc, super_segment_cut_in_software_without_tso);
     suite_add_tcase(s, tc);
     return s;
 }
