@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "harness.h"
+#include "netif.h"
 #include "tcp_harness.h"
 #include "util.h"
 
@@ -221,6 +222,34 @@ START_TEST(test_if_text_and_json)
     ck_has(j, "\"mtu\": 1500");
     ck_has(j, "\"addresses\": [\"10.0.0.2/24\"]");
     ck_has(j, "\"tx_errors\": 0");
+}
+END_TEST
+
+/* Offloads (issue 8): fake0 is plain; given a vnet tap's features,
+ * `if` says vnet with their names, and a TCP burst cut by the "device"
+ * counts as tso_tx on that interface. */
+START_TEST(test_if_shows_offload_mode_and_counters)
+{
+    const char *t = run("text if", 0);
+    ck_has(t, "  OFFLOAD  FEATURES  GSO-RX  TSO-TX\n");
+    ck_has(t, "  plain    -              0       0\n");
+    ck_has(run_json("if"), "\"offload\": \"plain\", \"features\": [], \"gso_rx\": 0, "
+                           "\"tso_tx\": 0}");
+    harness_learn_peer(&h);
+    struct tcp_h_conn c = {.h = &h, .lport = 40000, .pport = 80, .irs = 5000, .wnd = 65535};
+    struct tcp_cb *tcb = tcp_h_handshake_active(&c, 1000);
+    /* After the handshake (whose checksums the harness checks whole). */
+    h.nif->features = NETIF_F_RX_CSUM_TRUSTED | NETIF_F_TX_CSUM_PARTIAL | NETIF_F_TSO4;
+    static const uint8_t data[4 * 1460];
+    glass_stack_lock(h.stack);
+    tcp_buf_append(h.stack, &tcb->sndbuf, data, sizeof data);
+    tcp_output(tcb); /* one super-segment of 4 MSS (tcp_tso.c) */
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(counter(&h, "link.tso_tx"), 1);
+    t = run("text if", 0);
+    ck_has(t, "  vnet     rx-csum,tx-csum,tso4       0       1\n");
+    ck_has(run_json("if"), "\"offload\": \"vnet\", \"features\": [\"rx-csum\", "
+                           "\"tx-csum\", \"tso4\"], \"gso_rx\": 0, \"tso_tx\": 1}");
 }
 END_TEST
 
@@ -858,6 +887,7 @@ static Suite *ctl_suite(void)
     tcase_add_test(tc, test_request_parser_errors);
     tcase_add_test(tc, test_if_text_and_json);
     tcase_add_test(tc, test_if_counts_frames);
+    tcase_add_test(tc, test_if_shows_offload_mode_and_counters);
     tcase_add_test(tc, test_arp_shows_learnt_neighbour);
     tcase_add_test(tc, test_arp_incomplete_shows_queue);
     tcase_add_test(tc, test_route_show_add_del);
