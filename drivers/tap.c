@@ -234,6 +234,7 @@ static struct pkb *tap_rx_vnet(struct glass_netif *nif, struct tap *t, struct pk
     tap_vnet_apply(frame, &h);
     if (frame->gso_size) {
         STAT_INC(stack, link, gso_rx);
+        nif->cnt.gso_rx++; /* glassctl if */
         TRACE(stack, GLASS_TRACE_ETH, "eth   %s rx GSO frame of %zu bytes, gso_size %u",
               nif->name, pkb_len(frame), frame->gso_size);
     }

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #define CTL_OUT_MAX (4u << 20)  /* one answer, bytes */
-#define CTL_MAX_COLS 48
+#define CTL_MAX_COLS 64
 
 /* A growing string.  Once allocation fails (or CTL_OUT_MAX is reached)
  * `failed` is set and further appends are ignored. */

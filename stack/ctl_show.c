@@ -71,6 +71,33 @@ static void cell_endpoint(struct ctl_table *t, uint32_t addr, uint16_t port_be)
 
 /* ---- if: like ip -s link / ip addr --------------------------------------- */
 
+/* The offload mode: "vnet" when the driver talks virtio-net headers with
+ * the device (a tap opened with IFF_VNET_HDR, drivers/tap_vnet.c) and so
+ * has features, "plain" otherwise; then the features by ethtool-like
+ * names (rx-csum: received checksums the device vouched for are trusted;
+ * tx-csum: it completes partial checksums; tso4: it cuts TCPv4
+ * super-segments), and the counters of GSO frames in and TSO out. */
+static void if_offload_cells(struct ctl_table *t, const struct glass_netif *nif)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } feats[] = {
+        {NETIF_F_RX_CSUM_TRUSTED, "rx-csum"},
+        {NETIF_F_TX_CSUM_PARTIAL, "tx-csum"},
+        {NETIF_F_TSO4, "tso4"},
+    };
+    char list[64] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < GLASS_ARRAY_SIZE(feats); i++)
+        if (nif->features & feats[i].bit)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? "," : "", feats[i].name);
+    ctl_table_cell(t, "%s", nif->features ? "vnet" : "plain");
+    ctl_table_cell(t, "%s", n ? list : "-");
+    cell_u64(t, nif->cnt.gso_rx);
+    cell_u64(t, nif->cnt.tso_tx);
+}
+
 int ctl_cmd_if(struct glass_stack *stack, const struct ctl_args *a, struct ctl_buf *out)
 {
     if (ctl_no_args(a, "if", out) < 0)
@@ -89,6 +116,12 @@ int ctl_cmd_if(struct glass_stack *stack, const struct ctl_args *a, struct ctl_b
     ctl_table_col(&t, "tx_packets", "TX-PKTS", CTL_NUM);
     ctl_table_col(&t, "tx_bytes", "TX-BYTES", CTL_NUM);
     ctl_table_col(&t, "tx_errors", "TX-ERR", CTL_NUM);
+    /* Offloads (issue 8): the mode the driver opened the device in and
+     * what it may do for us, then how often it did (per interface). */
+    ctl_table_col(&t, "offload", "OFFLOAD", CTL_STR);
+    ctl_table_col(&t, "features", "FEATURES", CTL_LIST);
+    ctl_table_col(&t, "gso_rx", "GSO-RX", CTL_NUM);
+    ctl_table_col(&t, "tso_tx", "TSO-TX", CTL_NUM);
     for (const struct glass_netif *nif = stack->netifs; nif; nif = nif->next) {
         char addrs[NETIF_MAX_ADDRS * 20] = "";
         size_t n = 0;
@@ -108,6 +141,7 @@ int ctl_cmd_if(struct glass_stack *stack, const struct ctl_args *a, struct ctl_b
         cell_u64(&t, nif->cnt.tx_packets);
         cell_u64(&t, nif->cnt.tx_bytes);
         cell_u64(&t, nif->cnt.tx_errors);
+        if_offload_cells(&t, nif);
     }
     ctl_emit(&t, a, out);
     ctl_table_free(&t);
@@ -284,6 +318,39 @@ int ctl_cmd_route_change(struct glass_stack *stack, const struct ctl_args *a, st
 
 /* ---- ss: like ss -tuan ------------------------------------------------------- */
 
+/* Has the connection passed the SYNs (so options are agreed)? */
+static bool tcb_synced(const struct tcp_cb *tcb)
+{
+    return tcb->state != TCP_LISTEN && tcb->state != TCP_CLOSED && tcb->state != TCP_SYN_SENT;
+}
+
+/* The flags `ss -ti` prints for a Linux socket, in its order and words:
+ * "ts sack cubic wscale:7,5" -- Timestamps (RFC 7323 3) and SACK
+ * (RFC 2018) when both SYNs agreed, the congestion control, and the
+ * window scale shifts as snd,rcv (Snd.Wind.Shift is the peer's,
+ * Rcv.Wind.Shift ours; RFC 7323 2.3) when scaling is on. */
+static void tcb_info_flags(const struct tcp_cb *tcb, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    bool synced = tcb_synced(tcb);
+    if (synced && tcb->ts_ok)
+        n += (size_t)snprintf(buf + n, len - n, "ts ");
+    if (synced && tcb->sack.ok && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "sack ");
+    if (tcb->cc && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "%s ", tcb->cc->name);
+    if (synced && tcb->ws_ok && n < len)
+        n += (size_t)snprintf(buf + n, len - n, "wscale:%u,%u ", tcb->snd_wscale,
+                              tcb->rcv_wscale);
+    if (n >= len)
+        n = len - 1;
+    if (n && buf[n - 1] == ' ')
+        buf[n - 1] = '\0';
+    if (!buf[0])
+        snprintf(buf, len, "-");
+}
+
 static void ss_tcp_row(struct ctl_table *t, const struct tcp_cb *tcb)
 {
     ctl_table_row(t);
@@ -304,6 +371,9 @@ static void ss_tcp_row(struct ctl_table *t, const struct tcp_cb *tcb)
         ctl_table_cell(t, "%d", tcb->sk->fd);
     else
         ctl_table_cell(t, "-");
+    char info[96];
+    tcb_info_flags(tcb, info, sizeof info);
+    ctl_table_cell(t, "%s", info);
 }
 
 int ctl_cmd_ss(struct glass_stack *stack, const struct ctl_args *a, struct ctl_buf *out)
@@ -319,6 +389,7 @@ int ctl_cmd_ss(struct glass_stack *stack, const struct ctl_args *a, struct ctl_b
     ctl_table_col(&t, "local", "LOCAL", CTL_STR);
     ctl_table_col(&t, "peer", "PEER", CTL_STR);
     ctl_table_col(&t, "fd", "FD", CTL_NUM);
+    ctl_table_col(&t, "info", "INFO", CTL_STR);
     /* TCP: every control block, so orphans (FIN_WAIT, TIME_WAIT) and
      * children not yet accepted show too, as they do in ss. */
     for (const struct tcp_cb *tcb = stack->tcp ? stack->tcp->tcbs : NULL; tcb; tcb = tcb->next)
@@ -334,6 +405,7 @@ int ctl_cmd_ss(struct glass_stack *stack, const struct ctl_args *a, struct ctl_b
         cell_endpoint(&t, sk->laddr, sk->lport);
         cell_endpoint(&t, sk->connected ? sk->faddr : 0, sk->connected ? sk->fport : 0);
         ctl_table_cell(&t, "%d", sk->fd);
+        ctl_table_cell(&t, "-");
     }
     ctl_emit(&t, a, out);
     ctl_table_free(&t);
@@ -374,10 +446,77 @@ static void tcb_timer_item(char *buf, size_t len, size_t *n, const char *name,
                            (unsigned long long)(left % GLASS_USEC_PER_MSEC));
 }
 
+/* CUBIC's variables (RFC 9438 4.1, windows in segments) and the
+ * HyStart++ phase (RFC 9406 4.2): hystart, cubic_w_max, cubic_k,
+ * cubic_t; "-" for another algorithm, cubic_t "-" outside a congestion
+ * avoidance stage. */
+static void tcb_cc_cells(struct ctl_table *t, const struct tcp_cb *tcb, glass_time_t now)
+{
+    struct tcp_cubic_info ci;
+    if (!tcp_cubic_info(tcb, &ci)) {
+        for (int i = 0; i < 4; i++)
+            ctl_table_cell(t, "-");
+        return;
+    }
+    ctl_table_cell(t, "%s", ci.hystart == TCP_HYSTART_SS    ? "ss"
+                            : ci.hystart == TCP_HYSTART_CSS ? "css"
+                                                            : "off");
+    ctl_table_cell(t, "%.2f", ci.w_max);
+    ctl_table_cell(t, "%.3f", ci.k);
+    if (ci.in_epoch) {
+        glass_time_t el = now > ci.t_epoch ? now - ci.t_epoch : 0;
+        cell_secs(t, el);
+    } else {
+        ctl_table_cell(t, "-");
+    }
+}
+
+/* SACK loss recovery (RFC 6675): RecoveryPoint while in recovery (the
+ * NewReno kind, RFC 6582, keeps the same point: "recover" is one past
+ * it), pipe (RFC 6675 4 SetPipe) when SACK is on, and the sender's
+ * scoreboard as "left-right" ranges of SACKed sequence space. */
+static void tcb_sack_cells(struct ctl_table *t, const struct tcp_cb *tcb)
+{
+    ctl_table_cell(t, "%s", !tcb->in_recovery ? "no" : tcb->sack.recovery ? "sack" : "newreno");
+    if (tcb->in_recovery)
+        ctl_table_cell(t, "%u", tcb->recover - 1);
+    else
+        ctl_table_cell(t, "-");
+    if (tcb->sack.ok)
+        ctl_table_cell(t, "%u", tcp_sack_pipe(tcb));
+    else
+        ctl_table_cell(t, "-");
+    char sb[TCP_SACK_SB_MAX * 24] = "";
+    size_t n = 0;
+    for (unsigned i = 0; i < tcb->sack.nsb && n < sizeof sb; i++)
+        n += (size_t)snprintf(sb + n, sizeof sb - n, "%s%u-%u", i ? "," : "",
+                              tcb->sack.sb[i].left, tcb->sack.sb[i].right);
+    ctl_table_cell(t, "%s", n ? sb : "-");
+}
+
+/* What the SYNs agreed beyond MSS (RFC 7323, RFC 2018): snd_wscale and
+ * rcv_wscale ("-" unless both SYNs carried Window Scale), ts and
+ * ts_recent (TS.Recent, RFC 7323 4.3), sack. */
+static void tcb_opt_cells(struct ctl_table *t, const struct tcp_cb *tcb, bool synced)
+{
+    if (synced && tcb->ws_ok) {
+        ctl_table_cell(t, "%u", tcb->snd_wscale);
+        ctl_table_cell(t, "%u", tcb->rcv_wscale);
+    } else {
+        ctl_table_cell(t, "-");
+        ctl_table_cell(t, "-");
+    }
+    ctl_table_cell(t, "%s", synced && tcb->ts_ok ? "on" : "off");
+    if (synced && tcb->ts_ok)
+        ctl_table_cell(t, "%u", tcb->ts_recent);
+    else
+        ctl_table_cell(t, "-");
+    ctl_table_cell(t, "%s", synced && tcb->sack.ok ? "on" : "off");
+}
+
 static void tcb_record(struct ctl_table *t, const struct tcp_cb *tcb, glass_time_t now)
 {
-    bool synced = tcb->state != TCP_LISTEN && tcb->state != TCP_CLOSED &&
-                  tcb->state != TCP_SYN_SENT;
+    bool synced = tcb_synced(tcb);
     char timers[160] = "";
     size_t n = 0;
     tcb_timer_item(timers, sizeof timers, &n, "rexmt", &tcb->rexmt, now);
@@ -413,6 +552,8 @@ static void tcb_record(struct ctl_table *t, const struct tcp_cb *tcb, glass_time
     ctl_table_cell(t, "%u", tcb->snd_max - tcb->snd_una);
     ctl_table_cell(t, "%s", tcb->cc ? tcb->cc->name : "-");
     ctl_table_cell(t, "%s", tcb->in_recovery ? "yes" : "no");
+    tcb_cc_cells(t, tcb, now);
+    tcb_sack_cells(t, tcb);
     if (tcb->srtt) {
         cell_ms(t, tcb->srtt);
         cell_ms(t, tcb->rttvar);
@@ -430,12 +571,18 @@ static void tcb_record(struct ctl_table *t, const struct tcp_cb *tcb, glass_time
     ctl_table_cell(t, "%zu", tcb->rcvbuf.len);
     ctl_table_cell(t, "%zu", tcb->rcvbuf.max);
     ctl_table_cell(t, "%zu", tcb->ooo_bytes);
-    /* What the SYNs agreed: glass sends and honours MSS (RFC 9293 3.7.1);
-     * window scaling, SACK and timestamps are not negotiated yet. */
-    if (synced)
-        ctl_table_cell(t, "mss %u", tcb->peer_mss);
-    else
+    /* What the SYNs agreed, as ss -i words: "mss 1460,ts,sack,wscale:7,5"
+     * would be ambiguous in a list, so options lists the names and the
+     * fields after it the values. */
+    if (synced) {
+        char opts[64];
+        snprintf(opts, sizeof opts, "mss %u%s%s%s", tcb->peer_mss, tcb->ts_ok ? ",ts" : "",
+                 tcb->sack.ok ? ",sack" : "", tcb->ws_ok ? ",wscale" : "");
+        ctl_table_cell(t, "%s", opts);
+    } else {
         ctl_table_cell(t, "-");
+    }
+    tcb_opt_cells(t, tcb, synced);
     ctl_table_cell(t, "%s", tcb->nodelay ? "yes" : "no");
     if (tcb->sk)
         ctl_table_cell(t, "%d", tcb->sk->fd);
@@ -469,11 +616,22 @@ int ctl_cmd_tcb(struct glass_stack *stack, const struct ctl_args *a, struct ctl_
         {"snd_wnd", CTL_NUM},    {"rcv_nxt", CTL_NUM},     {"rcv_nxt_rel", CTL_NUM},
         {"rcv_wnd", CTL_NUM},    {"snd_mss", CTL_NUM},     {"cwnd", CTL_NUM},
         {"ssthresh", CTL_NUM},   {"flight", CTL_NUM},      {"cc", CTL_STR},
-        {"in_recovery", CTL_STR}, {"srtt_ms", CTL_NUM},    {"rttvar_ms", CTL_NUM},
+        {"in_recovery", CTL_STR},
+        /* cc state: CUBIC (RFC 9438) and HyStart++ (RFC 9406) */
+        {"hystart", CTL_STR},    {"cubic_w_max", CTL_NUM}, {"cubic_k", CTL_NUM},
+        {"cubic_t", CTL_NUM},
+        /* loss recovery: RFC 6675 (SACK) or RFC 6582 (NewReno) */
+        {"recovery", CTL_STR},   {"recovery_pt", CTL_NUM}, {"pipe", CTL_NUM},
+        {"scoreboard", CTL_LIST},
+        {"srtt_ms", CTL_NUM},    {"rttvar_ms", CTL_NUM},
         {"rto_ms", CTL_NUM},     {"backoff", CTL_NUM},     {"retransmits", CTL_NUM},
         {"dupacks", CTL_NUM},    {"timers", CTL_LIST},     {"sndbuf_used", CTL_NUM},
         {"sndbuf_max", CTL_NUM}, {"rcvbuf_used", CTL_NUM}, {"rcvbuf_max", CTL_NUM},
-        {"ooo_bytes", CTL_NUM},  {"options", CTL_LIST},    {"nodelay", CTL_STR},
+        {"ooo_bytes", CTL_NUM},  {"options", CTL_LIST},
+        /* RFC 7323 window scaling and timestamps, RFC 2018 SACK */
+        {"snd_wscale", CTL_NUM}, {"rcv_wscale", CTL_NUM},  {"ts", CTL_STR},
+        {"ts_recent", CTL_NUM},  {"sack", CTL_STR},
+        {"nodelay", CTL_STR},
         {"fd", CTL_NUM},
     };
     for (size_t i = 0; i < GLASS_ARRAY_SIZE(cols); i++)

@@ -57,6 +57,10 @@ struct netif_addr {
 struct netif_counters {
     uint64_t rx_packets, rx_bytes, rx_dropped;
     uint64_t tx_packets, tx_bytes, tx_errors;
+    /* offloads, per interface (glassctl if): GSO super-segments received,
+     * TCP super-segments handed to the device to cut (stats.h link.gso_rx,
+     * link.tso_tx count the same stack-wide) */
+    uint64_t gso_rx, tso_tx;
 };
 
 struct glass_netif {

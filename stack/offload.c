@@ -68,6 +68,7 @@ int offload_tx_prepare(struct glass_netif *nif, struct pkb *pkb)
             return -EMSGSIZE;
         }
         STAT_INC(stack, link, tso_tx);
+        nif->cnt.tso_tx++; /* glassctl if */
     }
     if (pkb->csum == PKB_CSUM_PARTIAL) {
         if (nif->features & NETIF_F_TX_CSUM_PARTIAL)

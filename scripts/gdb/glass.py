@@ -12,7 +12,11 @@
 #                     will find them (in ipv4_input, l3 is not set yet: the
 #                     IPv4 header is the data, right after Ethernet).
 #   struct tcp_cb     four-tuple, state and the RFC 9293 3.3.1 variables
-#                     (relative sequence numbers, as Wireshark shows them)
+#                     (relative sequence numbers, as Wireshark shows them);
+#                     the ss -ti flags ("ts sack cubic wscale:7,5") with
+#                     TS.Recent; CUBIC's W_max, K, epoch and the HyStart++
+#                     phase; loss recovery (RecoveryPoint) and the SACK
+#                     scoreboard -- what glassctl tcb shows
 #   struct glass_sock protocol, four-tuple, descriptor, its control block
 #   (`print/r *tcb` shows every field raw; the pkb printer lists its
 #   fields after the decoded headers.)
@@ -22,7 +26,7 @@
 #   glass-tcbs [STACK]      every TCP control block, like `glassctl tcb`
 #   glass-arp [STACK]       the neighbour cache, like `glassctl arp`
 #   glass-routes [STACK]    the routing table, like `glassctl route`
-#   glass-ifs [STACK]       the interfaces, like `glassctl if`
+#   glass-ifs [STACK]       the interfaces, like `glassctl if` (offload mode too)
 # STACK is an expression for a struct glass_stack *; without it the
 # commands look for one in the selected frame and the frames above it
 # (a variable `stack`, or `nif`, `tcb`, `sk`, `pkb` that leads to one).
@@ -236,6 +240,58 @@ def u32(x):
     return int(x) & 0xFFFFFFFF
 
 
+def tcb_synced(v):
+    return tcb_state(v) not in ("LISTEN", "CLOSED", "SYN_SENT")
+
+
+def tcb_info(v):
+    """The ss -ti flags glassctl ss prints: "ts sack cubic wscale:7,5"."""
+    synced = tcb_synced(v)
+    words = []
+    if synced and bool(v["ts_ok"]):
+        words.append("ts")
+    if synced and bool(v["sack"]["ok"]):
+        words.append("sack")
+    if int(v["cc"]):
+        words.append(v["cc"].dereference()["name"].string())
+    if synced and bool(v["ws_ok"]):
+        words.append("wscale:%d,%d" % (int(v["snd_wscale"]), int(v["rcv_wscale"])))
+    return " ".join(words) or "-"
+
+
+HYSTART_PHASES = {0: "off", 1: "ss", 2: "css"}
+
+
+def tcb_cubic(v):
+    """CUBIC's state from cc_priv (struct cubic in tcp_cc_cubic.c, whose
+    layout is private: read through gdb's knowledge of the type)."""
+    if not int(v["cc"]) or v["cc"].dereference()["name"].string() != "cubic":
+        return None
+    try:
+        ctype = gdb.lookup_type("struct cubic")
+    except gdb.error:
+        return None
+    c = v["cc_priv"].address.cast(ctype.pointer()).dereference()
+    return ("  cubic W_max=%.2f K=%.3fs %s hystart=%s" % (
+        float(c["w_max"]), float(c["k"]),
+        "epoch at %dus" % int(c["t_epoch"]) if bool(c["in_epoch"]) else "no epoch",
+        HYSTART_PHASES.get(int(c["hs"]["phase"]), "?")))
+
+
+def tcb_recovery(v):
+    """RFC 6675 / RFC 6582 loss recovery and the SACK scoreboard."""
+    sack = v["sack"]
+    nsb = int(sack["nsb"])
+    sb = ",".join("%u-%u" % (u32(sack["sb"][i]["left"]), u32(sack["sb"][i]["right"]))
+                  for i in range(nsb)) or "-"
+    if bool(v["in_recovery"]):
+        kind = "sack" if bool(sack["recovery"]) else "newreno"
+        rec = "recovery=%s RecoveryPoint=%u" % (kind, (u32(v["recover"]) - 1) & 0xFFFFFFFF)
+    else:
+        rec = "recovery=no"
+    return "  %s scoreboard=%s" % (rec, sb)
+
+
 class TcbPrinter:
     """struct tcp_cb: the connection in RFC 9293 words."""
 
@@ -246,15 +302,25 @@ class TcbPrinter:
         v = self.val
         iss, irs = u32(v["iss"]), u32(v["irs"])
         rel = lambda x, base: (u32(x) - base) & 0xFFFFFFFF
-        return ("tcb %s %s\n"
-                "  snd_una=%d snd_nxt=%d snd_wnd=%d (relative to iss=%u)\n"
-                "  rcv_nxt=%d rcv_wnd=%d (relative to irs=%u)\n"
-                "  cwnd=%d ssthresh=%d mss=%d srtt=%dus rto=%dus retransmits=%d") % (
+        s = ("tcb %s %s\n"
+             "  snd_una=%d snd_nxt=%d snd_wnd=%d (relative to iss=%u)\n"
+             "  rcv_nxt=%d rcv_wnd=%d (relative to irs=%u)\n"
+             "  cwnd=%d ssthresh=%d mss=%d srtt=%dus rto=%dus retransmits=%d") % (
             tcb_tuple(v), tcb_state(v),
             rel(v["snd_una"], iss), rel(v["snd_nxt"], iss), int(v["snd_wnd"]), iss,
             rel(v["rcv_nxt"], irs), int(v["rcv_wnd"]), irs,
             int(v["cwnd"]), int(v["ssthresh"]), int(v["snd_mss"]), int(v["srtt"]),
             int(v["rto"]), int(v["retransmits"]))
+        # What glassctl tcb adds (issue 8): the options the SYNs agreed
+        # (RFC 7323, RFC 2018), CUBIC/HyStart++ and SACK recovery.
+        s += "\n  %s" % tcb_info(v)
+        if tcb_synced(v) and bool(v["ts_ok"]):
+            s += " TS.Recent=%u" % u32(v["ts_recent"])
+        cubic = tcb_cubic(v)
+        if cubic:
+            s += "\n" + cubic
+        s += "\n" + tcb_recovery(v)
+        return s
 
 
 class SockPrinter:
@@ -482,11 +548,17 @@ class GlassIfs(gdb.Command):
                                         int(nif["addrs"][i]["prefix_len"]))
                              for i in range(int(nif["naddrs"])))
             c = nif["cnt"]
-            print("%d: %s %s mtu %d %s %s  rx %d pkts %d bytes  tx %d pkts %d bytes" % (
-                int(nif["index"]), nif["name"].string(), mac_str(mac), int(nif["mtu"]),
-                "UP" if bool(nif["up"]) else "DOWN", addrs,
-                int(c["rx_packets"]), int(c["rx_bytes"]),
-                int(c["tx_packets"]), int(c["tx_bytes"])))
+            feats = int(nif["features"])
+            names = [n for bit, n in ((1, "rx-csum"), (2, "tx-csum"), (4, "tso4")) if feats & bit]
+            print("%d: %s %s mtu %d %s %s  rx %d pkts %d bytes  tx %d pkts %d bytes"
+                  "  offload %s%s gso_rx %d tso_tx %d" % (
+                      int(nif["index"]), nif["name"].string(), mac_str(mac), int(nif["mtu"]),
+                      "UP" if bool(nif["up"]) else "DOWN", addrs,
+                      int(c["rx_packets"]), int(c["rx_bytes"]),
+                      int(c["tx_packets"]), int(c["tx_bytes"]),
+                      "vnet" if feats else "plain",
+                      " (" + ",".join(names) + ")" if names else "",
+                      int(c["gso_rx"]), int(c["tso_tx"])))
 
 
 def register(objfile=None):

@@ -87,6 +87,7 @@ has_line "glass-arp: 10.0.0.1 is $kmac (RFC 826)" "$OUT/ping.out" "^10\.0\.0\.1 
 has_line "glass-routes: connected route" "$OUT/ping.out" '^10\.0\.0\.0/24 dev tap0 metric 0 \(connected\)$'
 has_line "glass-routes: default route" "$OUT/ping.out" '^default via 10\.0\.0\.1 dev tap0 '
 has_line "glass-ifs: tap0 10.0.0.2/24 up" "$OUT/ping.out" '^1: tap0 02:00:0a:00:00:02 mtu 1500 UP 10\.0\.0\.2/24 '
+has_line "glass-ifs: the offload mode and counters" "$OUT/ping.out" ' offload (plain|vnet \(rx-csum,tx-csum,tso4\)) gso_rx [0-9]+ tso_tx [0-9]+$'
 has_line "glass-layers set its breakpoints" "$OUT/ping.out" '^glass-layers: 1[0-9] breakpoints'
 stops=$(sed -n 's/^layer-stop: //p' "$OUT/ping.out" | tr '\n' ' ')
 expect_eq "glass-layers stops on the way up and down" "$stops" \
@@ -114,6 +115,11 @@ sed 's/^/    | /' "$OUT/http.out"
 has_line "gdb stopped in tcp_ack_input" "$OUT/http.out" 'hit Breakpoint 1, tcp_ack_input \(tcb='
 has_line "tcb printer: 10.0.0.2:80 > 10.0.0.1 ESTABLISHED (RFC 9293 3.3.2)" "$OUT/http.out" '^\$1 = tcb 10\.0\.0\.2:80 > 10\.0\.0\.1:[0-9]+ ESTABLISHED$'
 has_line "tcb printer: relative sequence numbers after the handshake" "$OUT/http.out" '^  snd_una=0 snd_nxt=1 snd_wnd=[0-9]+ \(relative to iss='
+# What the SYNs with the kernel agreed (Linux offers all three by default)
+# and CUBIC's state: the same as glassctl tcb shows (issue 8).
+has_line "tcb printer: ts sack cubic wscale (RFC 7323, RFC 2018, RFC 9438)" "$OUT/http.out" '^  ts sack cubic wscale:[0-9]+,[0-9]+ TS\.Recent=[0-9]+$'
+has_line "tcb printer: CUBIC and HyStart++ state" "$OUT/http.out" '^  cubic W_max=[0-9.]+ K=[0-9.]+s (no epoch|epoch at [0-9]+us) hystart=(ss|css|off)$'
+has_line "tcb printer: recovery and scoreboard" "$OUT/http.out" '^  recovery=no scoreboard=-$'
 has_line "glass-tcbs: the listener" "$OUT/http.out" 'tcb 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'
 has_line "glass-tcbs: 2 control blocks" "$OUT/http.out" '^2 control blocks$'
 has_line "sock printer: the listening socket" "$OUT/http.out" '^\$2 = sock fd [0-9]+ tcp 0\.0\.0\.0:80 > 0\.0\.0\.0:0 LISTEN$'

@@ -10,7 +10,9 @@
 #      gone after SIGTERM;
 #   C. glass-httpd (stack thread): ss shows LISTEN on *:80, and during a
 #      (rate-limited) curl transfer `glassctl tcb` shows the connection
-#      ESTABLISHED with cwnd > 0;
+#      ESTABLISHED with cwnd > 0, Timestamps, SACK and Window Scale agreed
+#      with the kernel and CUBIC's state, `ss` its ss -ti INFO flags;
+#   (B also checks `if`: the offload mode and features agree);
 #   D. `glassd --pcap - | tshark -r -` shows the pings while glassd runs.
 # Every program gets XDG_RUNTIME_DIR=$OUT/run, so the sockets of other
 # glass programs on this machine never meet this test's.
@@ -96,6 +98,18 @@ ctl if --pid "$GLASSD_PID" if
 expect_line if "^$GLASS_TAP +tap +UP +1500 +[0-9a-f:]{17} +10\.0\.0\.2/24 "
 ctl if-json --json if
 expect_json if-json
+# The offload mode and its features agree (vnet: all three; plain: none).
+ifmode=$(python3 -c '
+import json, sys
+i = [e for e in json.load(open(sys.argv[1]))["interfaces"] if e["name"] == sys.argv[2]][0]
+ok = (i["offload"], i["features"]) in (("vnet", ["rx-csum", "tx-csum", "tso4"]), ("plain", []))
+print(i["offload"] if ok and isinstance(i["gso_rx"], int) and isinstance(i["tso_tx"], int) else "bad")
+' "$OUT/if-json.out" "$GLASS_TAP" 2>&1 || true)
+case $ifmode in
+vnet | plain) pass "if: offload $ifmode with its features and gso_rx/tso_tx counters" ;;
+*) fail "if --json: offload mode, features and counters do not agree: $ifmode"; cat "$OUT/if-json.out" ;;
+esac
+expect_line if " (plain|vnet) +(-|rx-csum,tx-csum,tso4) +[0-9]+ +[0-9]+$"
 
 ctl route route
 expect_line route "^10\.0\.0\.0/24 +- +$GLASS_TAP +0 +connected$"
@@ -154,16 +168,34 @@ rm -f "$stale" "$XDG_RUNTIME_DIR"/other.*.sock
 # ---- C. glass-httpd: LISTEN, then ESTABLISHED during a transfer ------------------------
 W=$SCRATCH/www
 mkdir -p "$W"
-random_file "$W/f.bin" 16
+random_file "$W/f.bin" 1
 httpd_start --root "$W"
 httpd_wait_ready
 ctl ss-listen ss
 expect_line ss-listen "^tcp +LISTEN +0 +[0-9]+ +\*:80 +\*:\* "
-# 16 MiB at 4 MiB/s: about 4 s of an open, busy connection.  Smaller
-# files no longer keep it ESTABLISHED: glass-httpd's 1 MiB send buffer and
-# the kernel's receive buffer (several MiB) take all of it at once, and
-# glass-httpd closes (FIN-WAIT) while curl is still reading.
-in_ns curl -s --max-time 30 --limit-rate 4M -o "$SCRATCH/f.out" "http://$G/f.bin" &
+# A client that asks for 1 MiB with a 16 KiB receive buffer and reads
+# nothing until $OUT/read.go appears (bounded: 20 s): glass's end stays
+# ESTABLISHED with data queued while glassctl looks, whatever the timing
+# (a rate-limited curl let the kernel's autotuned buffer take the whole
+# file at once, and the connection was over before glassctl asked).
+in_ns python3 -c '
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+s.settimeout(20)
+s.connect((sys.argv[1], 80))
+s.sendall(b"GET /f.bin HTTP/1.0\r\nHost: glass\r\n\r\n")
+end = time.time() + 20
+while not os.path.exists(sys.argv[2]) and time.time() < end:
+    time.sleep(0.05)
+buf = bytearray()
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    buf += d
+open(sys.argv[3], "wb").write(bytes(buf).split(b"\r\n\r\n", 1)[1])
+' "$G" "$OUT/read.go" "$SCRATCH/f.out" &
 curl_pid=$!
 est=
 for _ in $(seq 1 30); do
@@ -178,11 +210,27 @@ for t in json.load(open(sys.argv[1]))["tcbs"]:
 done
 if [ -n "$est" ] && [ "$est" -gt 0 ]; then pass "tcb during the transfer: ESTABLISHED, cwnd $est"
 else fail "no ESTABLISHED tcb with cwnd > 0 during the transfer"; cat "$OUT/tcb-live.out"; fi
+# Linux's SYN offers Timestamps, SACK and Window Scale (its defaults):
+# the connection has all three, and CUBIC (glass's default) with its state.
+opts=$(python3 -c '
+import json, sys
+for t in json.load(open(sys.argv[1]))["tcbs"]:
+    if t["state"] == "ESTABLISHED" and t["peer"].startswith("10.0.0.1:"):
+        print(t["ts"], t["sack"], t["cc"], isinstance(t["snd_wscale"], int),
+              isinstance(t["rcv_wscale"], int), isinstance(t["ts_recent"], int),
+              t["hystart"] in ("ss", "css", "off"), isinstance(t["cubic_w_max"], float),
+              t["recovery"] in ("no", "sack"), isinstance(t["scoreboard"], list)); break' \
+    "$OUT/tcb-live.out" 2>&1 || true)
+expect_eq "tcb with the kernel: ts sack cc wscale ts_recent hystart w_max recovery scoreboard" \
+    "$opts" "on on cubic True True True True True True True"
 ctl ss-est ss
 expect_line ss-est "^tcp +ESTABLISHED +[0-9]+ +[0-9]+ +10\.0\.0\.2:80 +10\.0\.0\.1:[0-9]+ "
+# The INFO column in the words of ss -ti (RFC 7323 shifts as snd,rcv).
+expect_line ss-est "^tcp +ESTABLISHED .* 10\.0\.0\.2:80 +10\.0\.0\.1:[0-9]+ +[0-9-]+ +ts sack cubic wscale:[0-9]+,[0-9]+$"
 ctl tcb-text tcb "$G:80"
 expect_line tcb-text "^state +ESTABLISHED$"
-wait "$curl_pid" || fail "curl transfer failed"
+touch "$OUT/read.go"
+wait "$curl_pid" || fail "the HTTP transfer failed"
 expect_eq "transferred file sha256" "$(sha "$SCRATCH/f.out")" "$(sha "$W/f.bin")"
 httpd_stop
 

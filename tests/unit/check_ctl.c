@@ -19,7 +19,9 @@
 
 #include "ctl.h"
 #include "harness.h"
+#include "netif.h"
 #include "tcp_harness.h"
+#include "util.h"
 
 /* ---- a small JSON checker (RFC 8259 grammar), so every --json answer is
  * proved to parse without leaving C ---------------------------------------- */
@@ -223,6 +225,34 @@ START_TEST(test_if_text_and_json)
 }
 END_TEST
 
+/* Offloads (issue 8): fake0 is plain; given a vnet tap's features,
+ * `if` says vnet with their names, and a TCP burst cut by the "device"
+ * counts as tso_tx on that interface. */
+START_TEST(test_if_shows_offload_mode_and_counters)
+{
+    const char *t = run("text if", 0);
+    ck_has(t, "  OFFLOAD  FEATURES  GSO-RX  TSO-TX\n");
+    ck_has(t, "  plain    -              0       0\n");
+    ck_has(run_json("if"), "\"offload\": \"plain\", \"features\": [], \"gso_rx\": 0, "
+                           "\"tso_tx\": 0}");
+    harness_learn_peer(&h);
+    struct tcp_h_conn c = {.h = &h, .lport = 40000, .pport = 80, .irs = 5000, .wnd = 65535};
+    struct tcp_cb *tcb = tcp_h_handshake_active(&c, 1000);
+    /* After the handshake (whose checksums the harness checks whole). */
+    h.nif->features = NETIF_F_RX_CSUM_TRUSTED | NETIF_F_TX_CSUM_PARTIAL | NETIF_F_TSO4;
+    static const uint8_t data[4 * 1460];
+    glass_stack_lock(h.stack);
+    tcp_buf_append(h.stack, &tcb->sndbuf, data, sizeof data);
+    tcp_output(tcb); /* one super-segment of 4 MSS (tcp_tso.c) */
+    glass_stack_unlock(h.stack);
+    ck_assert_uint_eq(counter(&h, "link.tso_tx"), 1);
+    t = run("text if", 0);
+    ck_has(t, "  vnet     rx-csum,tx-csum,tso4       0       1\n");
+    ck_has(run_json("if"), "\"offload\": \"vnet\", \"features\": [\"rx-csum\", "
+                           "\"tx-csum\", \"tso4\"], \"gso_rx\": 0, \"tso_tx\": 1}");
+}
+END_TEST
+
 START_TEST(test_if_counts_frames)
 {
     harness_learn_peer(&h); /* one ARP reply in */
@@ -317,9 +347,10 @@ START_TEST(test_ss_listener_and_udp)
     ck_has(t, "PROTO  STATE   RECV-Q  SEND-Q  LOCAL");
     ck_has(t, "tcp    LISTEN       0      16  *:80");
     ck_has(t, "udp    UNCONN       0       0  10.0.0.2:5353");
-    char want[128];
+    char want[192];
     snprintf(want, sizeof want, "{\"proto\": \"tcp\", \"state\": \"LISTEN\", \"recv_q\": 0, "
-             "\"send_q\": 16, \"local\": \"*:80\", \"peer\": \"*:*\", \"fd\": %d}", l);
+             "\"send_q\": 16, \"local\": \"*:80\", \"peer\": \"*:*\", \"fd\": %d, "
+             "\"info\": \"cubic\"}", l);
     ck_has(run_json("ss"), want);
     /* tcb finds the listener by its local endpoint, with or without address. */
     ck_has(run("text tcb *:80", 0), "state        LISTEN");
@@ -368,6 +399,219 @@ START_TEST(test_tcb_established_in_full)
     ck_has(j, "\"flight\": 100");
     ck_has(j, "\"timers\": [\"rexmt 200.000ms\"]"); /* RTO floor, rto_min */
     ck_has(run("text ss", 0), "tcp    ESTABLISHED       0     100  10.0.0.2:40000  10.0.0.1:80");
+    /* A SYN-ACK with no options: nothing beyond MSS agreed. */
+    t = run("text tcb 10.0.0.1:80", 0);
+    ck_has(t, "snd_wscale   -\n");
+    ck_has(t, "rcv_wscale   -\n");
+    ck_has(t, "ts           off\n");
+    ck_has(t, "ts_recent    -\n");
+    ck_has(t, "sack         off\n");
+    ck_has(t, "pipe         -\n");
+    ck_has(run("text ss", 0), "10.0.0.1:80   -  cubic\n");
+}
+END_TEST
+
+/* ---- the options the SYNs agreed, cc and SACK recovery state (issue 8) ------------- */
+
+/* Peer options: MSS 1460; then SACK-permitted (sack), Timestamps
+ * <tsval, tsecr> (ts), Window Scale ws (ws >= 0); padded to 4. */
+static size_t peer_opts(uint8_t *p, bool sack, bool ts, uint32_t tsval, uint32_t tsecr, int ws)
+{
+    size_t n = tcp_h_opt_mss(p, 1460);
+    if (sack) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_SACK_PERM;
+        p[n++] = 2;
+    }
+    if (ts) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_TIMESTAMP;
+        p[n++] = 10;
+        put_be32(p + n, tsval);
+        put_be32(p + n + 4, tsecr);
+        n += 8;
+    }
+    if (ws >= 0) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_WSCALE;
+        p[n++] = 3;
+        p[n++] = (uint8_t)ws;
+    }
+    return n;
+}
+
+/* Passive open on 10.0.0.2:80 from 10.0.0.1:40000 whose SYN carries
+ * the given options; the ACK carries Timestamps <ack_tsval> when ts. */
+static struct tcp_cb *passive_opts(struct tcp_h_conn *c, bool sack, bool ts, int ws,
+                                   uint32_t syn_tsval, uint32_t ack_tsval)
+{
+    static struct tseg sa;
+    uint8_t o[40];
+    tcp_h_listen_tcb(&h, c->lport, 4);
+    tcp_h_send_opts(c, c->irs, 0, TCP_SYN, o, peer_opts(o, sack, ts, syn_tsval, 0, ws), NULL, 0);
+    ck_assert(tx_pop_tcp(&h, &sa));
+    ck_assert_uint_eq(sa.flags, TCP_SYN | TCP_ACK);
+    c->iss = sa.seq;
+    c->snd_nxt = c->irs + 1;
+    c->rcv_nxt = c->iss + 1;
+    if (ts) {
+        /* TSecr only feeds RTTM (RFC 7323 4): any echo lets the ACK in;
+         * its TSval becomes TS.Recent (4.3). */
+        size_t n = 0;
+        o[n++] = TCPOPT_NOP;
+        o[n++] = TCPOPT_NOP;
+        o[n++] = TCPOPT_TIMESTAMP;
+        o[n++] = 10;
+        put_be32(o + n, ack_tsval);
+        put_be32(o + n + 4, 1);
+        n += 8;
+        tcp_h_send_opts(c, c->snd_nxt, c->rcv_nxt, TCP_ACK, o, n, NULL, 0);
+    } else {
+        tcp_h_send(c, c->snd_nxt, c->rcv_nxt, TCP_ACK, NULL, 0);
+    }
+    struct tcp_cb *t = tcp_h_find(&h, c->lport, c->pport);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->state, TCP_ESTABLISHED);
+    return t;
+}
+
+/* RFC 7323 2.3 / 3.2, RFC 2018 2: what both SYNs carried is on, and
+ * glassctl says so in tcb (fields) and ss (the ss -ti flags). */
+START_TEST(test_tcb_shows_rfc7323_and_sack_options)
+{
+    harness_learn_peer(&h);
+    struct tcp_h_conn c = {.h = &h, .lport = 80, .pport = 40000, .irs = 5000, .wnd = 65535};
+    passive_opts(&c, true, true, 7, 7000, 7001);
+    const char *t = run("text tcb 10.0.0.1:40000", 0);
+    ck_has(t, "options      mss 1460,ts,sack,wscale\n");
+    ck_has(t, "snd_wscale   7\n");  /* the peer's shift: Snd.Wind.Shift */
+    ck_has(t, "rcv_wscale   5\n");  /* ours, from the 1 MiB receive buffer */
+    ck_has(t, "ts           on\n");
+    ck_has(t, "ts_recent    7001\n"); /* RFC 7323 4.3: from the ACK's TSval */
+    ck_has(t, "sack         on\n");
+    ck_has(t, "cc           cubic\n");
+    ck_has(t, "hystart      ss\n");  /* RFC 9406: the first slow start */
+    ck_has(t, "cubic_t      -\n");   /* no congestion avoidance stage yet */
+    ck_has(t, "recovery     no\n");
+    ck_has(t, "recovery_pt  -\n");
+    ck_has(t, "pipe         0\n");
+    ck_has(t, "scoreboard   -\n");
+    ck_has(run("text ss", 0), "10.0.0.1:40000   -  ts sack cubic wscale:7,5\n");
+    const char *j = run_json("tcb 10.0.0.1:40000");
+    ck_has(j, "\"options\": [\"mss 1460\", \"ts\", \"sack\", \"wscale\"], "
+              "\"snd_wscale\": 7, \"rcv_wscale\": 5, \"ts\": \"on\", \"ts_recent\": 7001, "
+              "\"sack\": \"on\"");
+    ck_has(j, "\"hystart\": \"ss\", \"cubic_w_max\": 0.00, \"cubic_k\": 0.000, "
+              "\"cubic_t\": null, \"recovery\": \"no\", \"recovery_pt\": null, \"pipe\": 0, "
+              "\"scoreboard\": []");
+    ck_has(run_json("ss"), "\"info\": \"ts sack cubic wscale:7,5\"");
+}
+END_TEST
+
+/* NewReno: no CUBIC variables to show. */
+START_TEST(test_tcb_newreno_has_no_cubic_fields)
+{
+    harness_learn_peer(&h);
+    tcp_h_use_cc(&h, "newreno");
+    struct tcp_h_conn c = {.h = &h, .lport = 80, .pport = 40000, .irs = 5000, .wnd = 65535};
+    passive_opts(&c, false, false, -1, 0, 0);
+    const char *t = run("text tcb 10.0.0.1:40000", 0);
+    ck_has(t, "cc           newreno\n");
+    ck_has(t, "hystart      -\n");
+    ck_has(t, "cubic_w_max  -\n");
+    ck_has(t, "cubic_k      -\n");
+    ck_has(run_json("tcb"), "\"hystart\": null, \"cubic_w_max\": null");
+    ck_has(run("text ss", 0), "10.0.0.1:40000   -  newreno\n");
+}
+END_TEST
+
+/* A SACK option of n blocks [l, r) (NOP NOP kind=5) into p; its length. */
+static size_t sack_opt(uint8_t *p, unsigned n, const uint32_t *lr)
+{
+    size_t k = 0;
+    p[k++] = TCPOPT_NOP;
+    p[k++] = TCPOPT_NOP;
+    p[k++] = TCPOPT_SACK;
+    p[k++] = (uint8_t)(2 + 8 * n);
+    for (unsigned i = 0; i < 2 * n; i++, k += 4)
+        put_be32(p + k, lr[i]);
+    return k;
+}
+
+/* RFC 6675 5: three duplicate ACKs with SACK blocks start loss recovery;
+ * glassctl shows RecoveryPoint, pipe (SetPipe) and the scoreboard, and
+ * CUBIC's W_max (RFC 9438 4.7); after the full ACK the congestion
+ * avoidance stage begins with K from eq. 2. */
+START_TEST(test_tcb_shows_sack_recovery_and_cubic)
+{
+    harness_learn_peer(&h);
+    struct tcp_h_conn c = {.h = &h, .lport = 80, .pport = 40000, .irs = 5000, .wnd = 65535};
+    struct tcp_cb *tcb = passive_opts(&c, true, false, -1, 0, 0);
+    enum { SEG = 1460, N = 10 };
+    static uint8_t data[N * SEG];
+    static struct tseg s;
+    glass_stack_lock(h.stack);
+    ck_assert_uint_eq(tcp_buf_append(h.stack, &tcb->sndbuf, data, sizeof data), sizeof data);
+    tcp_output(tcb);
+    glass_stack_unlock(h.stack);
+    uint32_t base = c.iss + 1;
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert(tx_pop_tcp(&h, &s));
+        ck_assert_uint_eq(s.seq, base + i * SEG);
+    }
+    /* Segment 0 lost; 1, 2, 3 arrive: three duplicate ACKs of base. */
+    uint8_t o[40];
+    for (unsigned k = 1; k <= 3; k++) {
+        uint32_t blk[2] = {base + SEG, base + (k + 1) * SEG};
+        tcp_h_send_opts(&c, c.snd_nxt, base, TCP_ACK, o, sack_opt(o, 1, blk), NULL, 0);
+    }
+    ck_assert(tx_pop_tcp(&h, &s)); /* the retransmission of segment 0 */
+    ck_assert_uint_eq(s.seq, base);
+    char want[128];
+    const char *t = run("text tcb 10.0.0.1:40000", 0);
+    ck_has(t, "in_recovery  yes\n");
+    ck_has(t, "recovery     sack\n");
+    snprintf(want, sizeof want, "recovery_pt  %u\n", base + N * SEG - 1);
+    ck_has(t, want);
+    /* SetPipe: segment 0 (lost, retransmitted) + segments 4-9 in flight. */
+    snprintf(want, sizeof want, "pipe         %u\n", 7 * SEG);
+    ck_has(t, want);
+    snprintf(want, sizeof want, "scoreboard   %u-%u\n", base + SEG, base + 4 * SEG);
+    ck_has(t, want);
+    ck_has(t, "hystart      off\n");      /* a loss ends HyStart++ */
+    ck_has(t, "cubic_w_max  10.00\n");    /* cwnd at the loss, in segments */
+    snprintf(want, sizeof want, "\"scoreboard\": [\"%u-%u\"]", base + SEG, base + 4 * SEG);
+    ck_has(run_json("tcb"), want);
+    /* The full ACK ends recovery (RFC 6675 5 (A)). */
+    tcp_h_send(&c, c.snd_nxt, base + N * SEG, TCP_ACK, NULL, 0);
+    t = run("text tcb 10.0.0.1:40000", 0);
+    ck_has(t, "recovery     no\n");
+    ck_has(t, "scoreboard   -\n");
+    /* Slow start back up to ssthresh = 0.7 * 10 segments, one segment
+     * at a time; the stage (RFC 9438 4.2) begins at ssthresh with
+     * cwnd_epoch = 7, so K = cbrt((W_max - cwnd_epoch) / C) =
+     * cbrt(3 / 0.4) = 1.957 s (eq. 2). */
+    uint32_t acked = base + N * SEG;
+    struct tcp_cubic_info ci = {0};
+    for (int i = 0; i < 20 && !ci.in_epoch; i++) {
+        glass_stack_lock(h.stack);
+        ck_assert_uint_eq(tcp_buf_append(h.stack, &tcb->sndbuf, data, SEG), SEG);
+        tcp_output(tcb);
+        glass_stack_unlock(h.stack);
+        ck_assert(tx_pop_tcp(&h, &s));
+        acked += SEG;
+        tcp_h_send(&c, c.snd_nxt, acked, TCP_ACK, NULL, 0);
+        ck_assert(tcp_cubic_info(tcb, &ci));
+    }
+    ck_assert(ci.in_epoch);
+    /* Nothing in flight now (no timer to fire): t is the stage's age. */
+    harness_advance(&h, 250 * GLASS_USEC_PER_MSEC);
+    t = run("text tcb 10.0.0.1:40000", 0);
+    ck_has(t, "cubic_w_max  10.00\n");
+    ck_has(t, "cubic_k      1.957\n");
+    ck_has(t, "cubic_t      0.250\n");
 }
 END_TEST
 
@@ -643,12 +887,16 @@ static Suite *ctl_suite(void)
     tcase_add_test(tc, test_request_parser_errors);
     tcase_add_test(tc, test_if_text_and_json);
     tcase_add_test(tc, test_if_counts_frames);
+    tcase_add_test(tc, test_if_shows_offload_mode_and_counters);
     tcase_add_test(tc, test_arp_shows_learnt_neighbour);
     tcase_add_test(tc, test_arp_incomplete_shows_queue);
     tcase_add_test(tc, test_route_show_add_del);
     tcase_add_test(tc, test_route_add_errors);
     tcase_add_test(tc, test_ss_listener_and_udp);
     tcase_add_test(tc, test_tcb_established_in_full);
+    tcase_add_test(tc, test_tcb_shows_rfc7323_and_sack_options);
+    tcase_add_test(tc, test_tcb_newreno_has_no_cubic_fields);
+    tcase_add_test(tc, test_tcb_shows_sack_recovery_and_cubic);
     tcase_add_test(tc, test_stats_text_and_json);
     tcase_add_test(tc, test_trace_switch_at_run_time);
     tcase_add_test(tc, test_every_command_json_parses);
