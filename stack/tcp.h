@@ -35,6 +35,11 @@
  *   tcp_syncookie.c  RFC 4987 3.6 SYN cookies: a SYN-ACK from no state
  *                  when the SYN queue is full, the connection made from
  *                  the ACK that returns the cookie
+ *   tcp_wscale.c, tcp_ts.c  RFC 7323 window scaling; timestamps, RTTM, PAWS
+ *   tcp_hash.c     the lookup table behind "finding" (keyed hash of the
+ *                  four-tuple, listeners by port)
+ *   tcp_tso.c      TSO super-segments and their partial checksum
+ *   tcp_ackbatch.c one ACK per receive batch (RFC 5681 4.2)
  *
  * Everything here runs in stack context (stack lock held).  Addresses and
  * ports are in network byte order, like the socket's; sequence numbers
