@@ -38,49 +38,21 @@ static void teardown(void)
 
 /* ---- segments out, with their options -------------------------------------- */
 
-struct rx {
-    uint8_t flags;
-    uint32_t seq, ack;
-    uint16_t wnd;           /* the field, as sent */
-    size_t doff, dlen;
-    struct tcp_opts o;
-};
 
 /* The next TCP segment glass sent (ARP skipped), options parsed. */
-static bool tx_pop_opts(struct rx *r)
+static bool tx_pop_opts(struct tcp_h_rx *r)
 {
-    static uint8_t f[70000];
-    for (;;) {
-        size_t n = harness_tx_pop(&h, f, sizeof f);
-        if (n == 0)
-            return false;
-        if (n < 14 || get_be16(f + 12) != 0x0800)
-            continue;
-        const uint8_t *ip = f + 14;
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        ck_assert_uint_eq(ip[9], 6);
-        const uint8_t *t = ip + ihl;
-        size_t tlen = get_be16(ip + 2) - ihl;
-        memset(r, 0, sizeof *r);
-        r->seq = get_be32(t + TCP_OFF_SEQ);
-        r->ack = get_be32(t + TCP_OFF_ACK);
-        r->flags = t[TCP_OFF_FLAGS];
-        r->wnd = get_be16(t + TCP_OFF_WND);
-        r->doff = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
-        r->dlen = tlen - r->doff;
-        ck_assert_int_eq(tcp_opts_parse(t + TCP_HLEN, r->doff - TCP_HLEN, &r->o), 0);
-        return true;
-    }
+    return tcp_h_pop_opts(&h, r);
 }
 
-static void pop(struct rx *r)
+static void pop(struct tcp_h_rx *r)
 {
     ck_assert_msg(tx_pop_opts(r), "no segment sent");
 }
 
 static void expect_none(void)
 {
-    struct rx r;
+    struct tcp_h_rx r;
     ck_assert_msg(!tx_pop_opts(&r), "unexpected segment flags 0x%x seq %u", r.flags, r.seq);
 }
 
@@ -121,7 +93,7 @@ static void send_ts(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval, u
 
 /* Passive open: SYN with the given options, SYN-ACK popped into *sa,
  * the peer's ACK (with TS when ts), the child returned ESTABLISHED. */
-static struct tcp_cb *passive(int ws, bool ts, uint32_t tsval, struct rx *sa)
+static struct tcp_cb *passive(int ws, bool ts, uint32_t tsval, struct tcp_h_rx *sa)
 {
     tcp_h_listen_tcb(&h, c.lport, 8);
     uint8_t o[40];
@@ -169,7 +141,7 @@ static void queue(struct tcp_cb *t, size_t n)
 START_TEST(rfc7323_2_2_active_syn_offers_ws_and_ts)
 {
     tcp_h_connect_tcb(&c, 5000);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.flags, TCP_SYN);
     ck_assert(s.o.mss_present);
@@ -184,7 +156,7 @@ END_TEST
 START_TEST(rfc7323_2_2_scaling_only_after_both_syns)
 {
     struct tcp_cb *t = tcp_h_connect_tcb(&c, 5000);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     /* SYN-ACK with WS 3 and window 1000: the SYN-ACK's own window is
      * taken as it is. */
@@ -212,7 +184,7 @@ END_TEST
 START_TEST(rfc7323_2_2_synack_without_ws_disables_our_scaling)
 {
     struct tcp_cb *t = tcp_h_connect_tcb(&c, 5000);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert(s.o.ws_present); /* we offered */
     c.wnd = 1000;
@@ -233,7 +205,7 @@ END_TEST
 
 START_TEST(rfc7323_2_2_synack_answers_only_what_the_syn_offered)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, false, 0, &sa);
     ck_assert(!sa.o.ws_present);
     ck_assert(!sa.o.ts_present);
@@ -246,7 +218,7 @@ END_TEST
 START_TEST(rfc7323_2_2_passive_ws_syn_window_unscaled_then_scaled)
 {
     c.wnd = 1000;
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(7, false, 0, &sa);
     ck_assert(sa.o.ws_present);
     ck_assert_uint_eq(sa.o.ws, OUR_SHIFT);
@@ -262,7 +234,7 @@ END_TEST
 START_TEST(rfc7323_2_3_shift_over_14_is_used_as_14)
 {
     c.wnd = 1;
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(15, false, 0, &sa);
     ck_assert_uint_eq(t->snd_wscale, 14);
     ck_assert_uint_eq(t->snd_wnd, 1u << 14);
@@ -272,13 +244,13 @@ END_TEST
 
 START_TEST(rfc7323_2_3_window_advertised_scaled)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(2, false, 0, &sa);
     static const char data[1000];
     tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, data, sizeof data);
     c.snd_nxt += sizeof data;
     harness_advance(&h, 250 * MS); /* the delayed ACK */
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.ack, c.snd_nxt);
     /* 1 MiB less the 1000 unread bytes, in units of 32 (rounded down:
@@ -291,13 +263,13 @@ END_TEST
 
 START_TEST(rfc7323_2_4_rounding_never_retracts_the_window)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(2, false, 0, &sa);
     static const char data[1000];
     tcp_h_send(&c, c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, data, sizeof data);
     c.snd_nxt += sizeof data;
     harness_advance(&h, 250 * MS);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     uint32_t edge = s.ack + ((uint32_t)s.wnd << OUR_SHIFT);
     /* 100 more bytes nobody reads: the free space (a multiple of 32)
@@ -318,7 +290,7 @@ END_TEST
 
 START_TEST(rfc7323_3_2_ts_on_every_segment_and_echoed)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     ck_assert(sa.o.ts_present);
     ck_assert_uint_eq(sa.o.tsecr, 7000);  /* the SYN's TSval echoed */
@@ -332,7 +304,7 @@ START_TEST(rfc7323_3_2_ts_on_every_segment_and_echoed)
     c.snd_nxt += sizeof data;
     uint32_t before = tcp_ts_now(t);
     harness_advance(&h, 250 * MS);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.ack, c.snd_nxt);
     ck_assert(s.o.ts_present);
@@ -351,12 +323,12 @@ END_TEST
 
 START_TEST(rfc7323_3_2_ts_not_sent_when_not_negotiated)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(7, false, 0, &sa);
     ck_assert(!sa.o.ts_present);
     ck_assert_uint_eq(t->snd_mss, 1460);
     queue(t, 10);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.dlen, 10);
     ck_assert_uint_eq(s.doff, TCP_HLEN);
@@ -372,13 +344,13 @@ END_TEST
 
 START_TEST(rfc7323_4_3_ts_recent_not_taken_from_a_later_segment)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     static const char data[100];
     /* Out of order (a hole at c.snd_nxt): its TSval must not be echoed,
      * the ACK it provokes echoes the segment that last advanced. */
     send_ts(c.snd_nxt + 100, c.rcv_nxt, TCP_ACK, 7050, sa.o.tsval, data, sizeof data);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.ack, c.snd_nxt); /* duplicate ACK for the hole */
     ck_assert_uint_eq(s.o.tsecr, 7001);
@@ -390,11 +362,11 @@ END_TEST
 
 START_TEST(rfc7323_5_3_paws_rejects_old_tsval_and_acks)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     static const char data[100];
     send_ts(c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, 6000, sa.o.tsval, data, sizeof data);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s); /* R1: "send an acknowledgment in reply" */
     ck_assert_uint_eq(s.flags, TCP_ACK);
     ck_assert_uint_eq(s.ack, c.snd_nxt); /* the data was not taken */
@@ -412,7 +384,7 @@ END_TEST
 
 START_TEST(rfc7323_5_3_paws_does_not_apply_to_rst)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     passive(-1, true, 7000, &sa);
     send_ts(c.snd_nxt, 0, TCP_RST, 10, 0, NULL, 0);
     struct tcp_cb *x = tcp_h_find(&h, c.lport, c.pport);
@@ -424,7 +396,7 @@ END_TEST
 
 START_TEST(rfc7323_5_5_ts_recent_invalid_after_24_days_idle)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     harness_advance(&h, (glass_time_t)25 * 24 * 3600 * SEC);
     ck_assert_int_eq(t->state, TCP_ESTABLISHED);
@@ -438,7 +410,7 @@ END_TEST
 
 START_TEST(rfc7323_5_2_tsval_wraparound)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(-1, true, 0xfffffff0u, &sa);
     ck_assert_uint_eq(t->ts_recent, 0xfffffff1u);
     static const char data[10];
@@ -458,7 +430,7 @@ END_TEST
 
 /* Data from glass lost once: the RTO resends it, so Karn leaves the
  * segment timer with nothing to measure.  Returns the retransmission. */
-static void send_and_lose(struct tcp_cb *t, struct rx *s)
+static void send_and_lose(struct tcp_cb *t, struct tcp_h_rx *s)
 {
     queue(t, 100);
     pop(s);
@@ -471,7 +443,7 @@ static void send_and_lose(struct tcp_cb *t, struct rx *s)
 
 START_TEST(rfc7323_4_rtt_sample_from_tsecr_feeds_rfc6298)
 {
-    struct rx sa, s;
+    struct tcp_h_rx sa, s;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     send_and_lose(t, &s);
     glass_time_t srtt = t->srtt, rttvar = t->rttvar;
@@ -491,7 +463,7 @@ END_TEST
 
 START_TEST(rfc6298_3_karn_still_rules_without_timestamps)
 {
-    struct rx sa, s;
+    struct tcp_h_rx sa, s;
     struct tcp_cb *t = passive(-1, false, 0, &sa);
     send_and_lose(t, &s);
     glass_time_t srtt = t->srtt;
@@ -506,7 +478,7 @@ END_TEST
 
 START_TEST(rfc7323_4_rtt_sample_across_our_tsval_wrap)
 {
-    struct rx sa, s;
+    struct tcp_h_rx sa, s;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     /* Our clock 10 ms before 2^32 when the retransmission goes. */
     lock();
@@ -527,7 +499,7 @@ END_TEST
 
 START_TEST(rfc7323_4_echo_from_the_future_is_no_sample)
 {
-    struct rx sa, s;
+    struct tcp_h_rx sa, s;
     struct tcp_cb *t = passive(-1, true, 7000, &sa);
     send_and_lose(t, &s);
     glass_time_t srtt = t->srtt;
@@ -548,13 +520,13 @@ START_TEST(rfc7323_options_off_by_config)
     cfg.timestamps = 0;
     ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
     tcp_h_connect_tcb(&c, 5000);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert(s.o.mss_present);
     ck_assert(!s.o.ws_present);
     ck_assert(!s.o.ts_present);
     /* and a SYN offering both gets neither back */
-    struct rx sa;
+    struct tcp_h_rx sa;
     c.lport = 81;
     c.pport = 5001;
     struct tcp_cb *t = passive(7, true, 7000, &sa);

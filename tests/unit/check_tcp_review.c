@@ -51,48 +51,20 @@ static void unlock(void)
 
 /* ---- segments out, with their options -------------------------------------- */
 
-struct rx {
-    uint8_t flags;
-    uint32_t seq, ack;
-    uint16_t wnd;
-    size_t doff, dlen;
-    struct tcp_opts o;
-};
 
-static bool tx_pop_opts(struct rx *r)
+static bool tx_pop_opts(struct tcp_h_rx *r)
 {
-    static uint8_t f[70000];
-    for (;;) {
-        size_t n = harness_tx_pop(&h, f, sizeof f);
-        if (n == 0)
-            return false;
-        if (n < 14 || get_be16(f + 12) != 0x0800)
-            continue;
-        const uint8_t *ip = f + 14;
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        ck_assert_uint_eq(ip[9], 6);
-        const uint8_t *t = ip + ihl;
-        size_t tlen = get_be16(ip + 2) - ihl;
-        memset(r, 0, sizeof *r);
-        r->seq = get_be32(t + TCP_OFF_SEQ);
-        r->ack = get_be32(t + TCP_OFF_ACK);
-        r->flags = t[TCP_OFF_FLAGS];
-        r->wnd = get_be16(t + TCP_OFF_WND);
-        r->doff = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
-        r->dlen = tlen - r->doff;
-        ck_assert_int_eq(tcp_opts_parse(t + TCP_HLEN, r->doff - TCP_HLEN, &r->o), 0);
-        return true;
-    }
+    return tcp_h_pop_opts(&h, r);
 }
 
-static void pop(struct rx *r)
+static void pop(struct tcp_h_rx *r)
 {
     ck_assert_msg(tx_pop_opts(r), "no segment sent");
 }
 
 static void expect_none(void)
 {
-    struct rx r;
+    struct tcp_h_rx r;
     ck_assert_msg(!tx_pop_opts(&r), "unexpected segment flags 0x%x seq %u", r.flags, r.seq);
 }
 
@@ -140,7 +112,7 @@ static void send_ts(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval, u
 
 /* Passive open: SYN with the given options, SYN-ACK popped into *sa,
  * the peer's ACK (with TS when ts), the child returned ESTABLISHED. */
-static struct tcp_cb *passive(bool sack, int ws, bool ts, uint32_t tsval, struct rx *sa)
+static struct tcp_cb *passive(bool sack, int ws, bool ts, uint32_t tsval, struct tcp_h_rx *sa)
 {
     tcp_h_listen_tcb(&h, c.lport, 8);
     uint8_t o[40];
@@ -173,7 +145,7 @@ static struct tcp_cb *passive(bool sack, int ws, bool ts, uint32_t tsval, struct
  * segment of the real peer until TS.Recent went stale (24 days). */
 START_TEST(rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(false, -1, true, 7000, &sa);
     static const char data[100];
     send_ts(c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, 7002, sa.o.tsval, data, sizeof data);
@@ -182,7 +154,7 @@ START_TEST(rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent)
     /* The same bytes again (wholly before RCV.NXT), TSval 2^30 ahead. */
     send_ts(c.snd_nxt, c.rcv_nxt, TCP_ACK | TCP_PSH, 7002 + 0x40000000u, sa.o.tsval, data,
             sizeof data);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s); /* the duplicate is acknowledged */
     ck_assert_uint_eq(s.ack, c.snd_nxt + sizeof data);
     ck_assert_uint_eq(t->ts_recent, 7002);
@@ -217,7 +189,7 @@ static void queue(struct tcp_cb *t, size_t n)
  * sent) with the blocks that did not fit. */
 START_TEST(rfc2883_4_dsack_survives_a_full_sized_data_segment)
 {
-    struct rx sa;
+    struct tcp_h_rx sa;
     struct tcp_cb *t = passive(true, -1, false, 0, &sa);
     ck_assert(t->sack.ok);
     ck_assert_uint_eq(t->snd_mss, 1460);
@@ -227,7 +199,7 @@ START_TEST(rfc2883_4_dsack_survives_a_full_sized_data_segment)
     tcp_send_ack(t);
     t->cwnd = 1460; /* one segment now, the next when it is acknowledged */
     unlock();
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.ack, c.snd_nxt + sizeof data);
     expect_none();
@@ -270,7 +242,7 @@ START_TEST(rfc4987_3_6_cookie_connection_has_no_ts_ws_sack)
     tcp_h_listen_tcb(&h, c.lport, 8);
     uint8_t o[40];
     tcp_h_send_opts(&c, c.irs, 0, TCP_SYN, o, opts(o, true, true, 7, true, 7000, 0), NULL, 0);
-    struct rx sa;
+    struct tcp_h_rx sa;
     pop(&sa);
     ck_assert_uint_eq(sa.flags, TCP_SYN | TCP_ACK);
     ck_assert(sa.o.mss_present);
@@ -296,7 +268,7 @@ START_TEST(rfc4987_3_6_cookie_connection_has_no_ts_ws_sack)
     /* Out-of-order data with an old TSval: no PAWS, no SACK block. */
     static const char data[100];
     send_ts(c.snd_nxt + 100, c.rcv_nxt, TCP_ACK | TCP_PSH, 5, sa.o.tsval, data, sizeof data);
-    struct rx s;
+    struct tcp_h_rx s;
     pop(&s);
     ck_assert_uint_eq(s.ack, c.snd_nxt);
     ck_assert(!s.o.ts_present);

@@ -128,6 +128,32 @@ bool tx_pop_tcp(struct harness *h, struct tseg *out)
     }
 }
 
+bool tcp_h_pop_opts(struct harness *h, struct tcp_h_rx *r)
+{
+    static uint8_t f[70000];
+    for (;;) {
+        size_t n = harness_tx_pop(h, f, sizeof f);
+        if (n == 0)
+            return false;
+        if (n < 14 || get_be16(f + 12) != 0x0800)
+            continue;
+        const uint8_t *ip = f + 14;
+        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+        ck_assert_uint_eq(ip[9], 6);
+        const uint8_t *t = ip + ihl;
+        size_t tlen = get_be16(ip + 2) - ihl;
+        memset(r, 0, sizeof *r);
+        r->seq = get_be32(t + TCP_OFF_SEQ);
+        r->ack = get_be32(t + TCP_OFF_ACK);
+        r->flags = t[TCP_OFF_FLAGS];
+        r->wnd = get_be16(t + TCP_OFF_WND);
+        r->doff = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
+        r->dlen = tlen - r->doff;
+        ck_assert_int_eq(tcp_opts_parse(t + TCP_HLEN, r->doff - TCP_HLEN, &r->o), 0);
+        return true;
+    }
+}
+
 const char *tcp_h_flags(uint8_t flags)
 {
     static char s[4][12];

@@ -64,6 +64,17 @@ bool tx_pop_tcp(struct harness *h, struct tseg *out);
 /* "S", "SA", "FA", "R", "RA", "PA"... for assertion messages. */
 const char *tcp_h_flags(uint8_t flags);
 
+/* The next TCP segment the stack sent (ARP skipped), its header fields
+ * and options parsed (asserting the options parse); false when none. */
+struct tcp_h_rx {
+    uint8_t flags;
+    uint32_t seq, ack;
+    uint16_t wnd;           /* the field, as sent */
+    size_t doff, dlen;
+    struct tcp_opts o;
+};
+bool tcp_h_pop_opts(struct harness *h, struct tcp_h_rx *r);
+
 /* Pop the next TCP segment and assert its flags, seq and ack exactly
  * (ack checked only when the segment has ACK); returns its data length.
  * Fails the test when no segment was sent. */
