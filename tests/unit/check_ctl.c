@@ -417,29 +417,7 @@ END_TEST
  * <tsval, tsecr> (ts), Window Scale ws (ws >= 0); padded to 4. */
 static size_t peer_opts(uint8_t *p, bool sack, bool ts, uint32_t tsval, uint32_t tsecr, int ws)
 {
-    size_t n = tcp_h_opt_mss(p, 1460);
-    if (sack) {
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_SACK_PERM;
-        p[n++] = 2;
-    }
-    if (ts) {
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_TIMESTAMP;
-        p[n++] = 10;
-        put_be32(p + n, tsval);
-        put_be32(p + n + 4, tsecr);
-        n += 8;
-    }
-    if (ws >= 0) {
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_WSCALE;
-        p[n++] = 3;
-        p[n++] = (uint8_t)ws;
-    }
-    return n;
+    return tcp_h_opts(p, 1460, sack, ws, ts, tsval, tsecr);
 }
 
 /* Passive open on 10.0.0.2:80 from 10.0.0.1:40000 whose SYN carries

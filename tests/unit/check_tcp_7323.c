@@ -62,25 +62,7 @@ static void expect_none(void)
  * padded to 4; returns the length. */
 static size_t opts(uint8_t *p, bool mss, int ws, bool ts, uint32_t tsval, uint32_t tsecr)
 {
-    size_t n = 0;
-    if (mss)
-        n += tcp_h_opt_mss(p, 1460);
-    if (ts) {
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_TIMESTAMP;
-        p[n++] = 10;
-        put_be32(p + n, tsval);
-        put_be32(p + n + 4, tsecr);
-        n += 8;
-    }
-    if (ws >= 0) {
-        p[n++] = TCPOPT_NOP;
-        p[n++] = TCPOPT_WSCALE;
-        p[n++] = 3;
-        p[n++] = (uint8_t)ws;
-    }
-    return n;
+    return tcp_h_opts(p, mss ? 1460 : 0, false, ws, ts, tsval, tsecr);
 }
 
 /* A segment from the peer with a Timestamps option. */

@@ -106,14 +106,7 @@ static void expect_none(void)
 /* The peer's SYN: MSS 1000, and SACK-permitted when perm. */
 static size_t syn_opts(uint8_t *o, bool perm)
 {
-    size_t n = tcp_h_opt_mss(o, MSS);
-    if (perm) {
-        o[n++] = TCPOPT_NOP;
-        o[n++] = TCPOPT_NOP;
-        o[n++] = TCPOPT_SACK_PERM;
-        o[n++] = 2;
-    }
-    return n;
+    return tcp_h_opts(o, MSS, perm, -1, false, 0, 0);
 }
 
 /* Passive open on port LPORT with the peer's SYN carrying SACK-permitted

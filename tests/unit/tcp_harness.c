@@ -244,6 +244,34 @@ size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss)
     return 4;
 }
 
+size_t tcp_h_opts(uint8_t *p, uint16_t mss, bool sack, int ws, bool ts, uint32_t tsval,
+                  uint32_t tsecr)
+{
+    size_t n = mss ? tcp_h_opt_mss(p, mss) : 0;
+    if (sack) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_SACK_PERM;
+        p[n++] = 2;
+    }
+    if (ts) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_TIMESTAMP;
+        p[n++] = 10;
+        put_be32(p + n, tsval);
+        put_be32(p + n + 4, tsecr);
+        n += 8;
+    }
+    if (ws >= 0) {
+        p[n++] = TCPOPT_NOP;
+        p[n++] = TCPOPT_WSCALE;
+        p[n++] = 3;
+        p[n++] = (uint8_t)ws;
+    }
+    return n;
+}
+
 void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16_t pport)
 {
     harness_init(h);

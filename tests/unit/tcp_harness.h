@@ -145,5 +145,10 @@ void tcp_h_inject_icmp_unreach(struct harness *h, uint8_t code, uint16_t mtu, ui
 
 /* An MSS option (4 bytes) into p; returns 4. */
 size_t tcp_h_opt_mss(uint8_t *p, uint16_t mss);
+/* A peer's options: MSS mss (0: none), SACK-permitted when sack,
+ * Timestamps <tsval, tsecr> when ts, Window Scale ws (ws < 0: none), each
+ * NOP-aligned as Linux writes them; returns the length (a multiple of 4). */
+size_t tcp_h_opts(uint8_t *p, uint16_t mss, bool sack, int ws, bool ts, uint32_t tsval,
+                  uint32_t tsecr);
 
 #endif
