@@ -801,14 +801,16 @@ extern const uint16_t tcp_syncookie_mss_table[TCP_SYNCOOKIE_MSS_N];
  * block?  cfg.syncookies: "always"; "auto" when its SYN queue is full. */
 bool tcp_syncookie_wanted(const struct tcp_cb *l);
 /* Answer the SYN seg on listener l with <SEQ=cookie><ACK=SEG.SEQ+1>
- * <CTL=SYN,ACK> and the MSS option, keeping no state at all. */
+ * <CTL=SYN,ACK> and the MSS option (and SACK-permitted, TS and WS when the
+ * SYN carried TS), keeping no state at all. */
 void tcp_syncookie_send(struct tcp_cb *l, const struct tcp_seg *seg);
 /* An ACK (no SYN, no RST) reached listener l.  TCP_COOKIE_NONE: it holds
  * no valid cookie (or cookies are not in use): the caller answers it as
  * before (RST, RFC 9293 3.10.7.2).  TCP_COOKIE_CHILD: SEG.ACK - 1 was our
  * cookie for this four-tuple: *child is a new control block in
  * SYN-RECEIVED (IRS = SEG.SEQ - 1, ISS = SEG.ACK - 1, MSS from the
- * cookie), linked, its parent l, on neither queue yet -- the caller runs
+ * cookie; TS, WS and SACK from the TSecr when the SYN-ACK carried TS),
+ * linked, its parent l, on neither queue yet -- the caller runs
  * the segment through it, which moves it to ESTABLISHED and the accept
  * queue.  TCP_COOKIE_DROP: valid, but the accept queue is full or no
  * control block could be made: dropped silently (the peer retransmits). */
@@ -821,15 +823,28 @@ enum tcp_cookie_rx tcp_syncookie_ack(struct tcp_cb *l, const struct tcp_seg *seg
  * or the one before.  Exposed for the unit tests. */
 uint32_t tcp_syncookie_make(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
                             uint32_t faddr, uint16_t fport, uint32_t irs, unsigned mss_idx,
-                            uint32_t period);
+                            unsigned opts, uint32_t period);
 int tcp_syncookie_check(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
                         uint32_t faddr, uint16_t fport, uint32_t irs, uint32_t cookie,
-                        uint32_t now_period);
+                        unsigned opts, uint32_t now_period);
+/* `opts` above: the 6 bits the cookie SYN-ACK's TSval carries (bits 0-3
+ * the peer's window-scale shift, 15 = none; bit 4 SACK-permitted; bit 5
+ * ECN, never set), hashed into the cookie; or this value when the
+ * SYN-ACK carries no timestamps (the SYN had none). */
+#define TCP_SYNCOOKIE_NO_TS 0x40u
+/* The child tcp_syncookie_ack made, before the ACK runs through it: the
+ * ACK's window scaled by the child's shift (RFC 7323 2.3), and its TSecr
+ * (an encoded TSval, not a clock reading) kept from giving an RTT sample. */
+void tcp_syncookie_child_seg(struct tcp_cb *c, struct tcp_seg *seg);
+/* tcp_wscale.c: the shift a SYN or SYN-ACK offers for this receive buffer
+ * (RFC 7323 2.3); the cookie SYN-ACK offers the same. */
+uint8_t tcp_ws_shift_for(size_t buf);
 
 /* tcp_output.c: a SYN-ACK no control block stands behind (a cookie):
- * <SEQ=iss><ACK=SEG.SEQ+1><CTL=SYN,ACK>, window wnd, MSS option mss. */
+ * <SEQ=iss><ACK=SEG.SEQ+1><CTL=SYN,ACK>, window wnd, the options opts
+ * (optlen bytes, a multiple of 4: tcp_syncookie.c writes them). */
 void tcp_send_synack_stateless(struct glass_stack *stack, const struct tcp_seg *syn, uint32_t iss,
-                               uint16_t wnd, uint16_t mss);
+                               uint16_t wnd, const uint8_t *opts, size_t optlen);
 
 /* ---- tcp_user.c (called by sock_stream.c) ------------------------------------------ */
 

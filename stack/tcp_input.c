@@ -317,6 +317,7 @@ static bool tcp_listen_cookie_ack(struct tcp_cb *l, struct tcp_seg *seg)
         break;
     }
     tcp_child_inherit(c, l);
+    tcp_syncookie_child_seg(c, seg); /* wt-cookie: WS, TS from the cookie (tcp_syncookie.c) */
     enum tcp_rx r = tcp_rx_otherwise(c, seg);
     if (c->state == TCP_SYN_RECEIVED) {
         tcp_done(c, 0);

@@ -110,6 +110,9 @@ struct tcp_txseg {
     const struct tcp_sack_block *sack;
     unsigned nsack;
     uint16_t gso_size;          /* TSO: payload per wire segment (tcp_tso.c) */
+    /* wt-cookie: a cookie SYN-ACK's options, written by tcp_syncookie.c */
+    const uint8_t *rawopts;
+    size_t rawoptlen;
 };
 
 /* RFC 9293 3.1 header, options, text and the checksum over the pseudo
@@ -122,6 +125,10 @@ static int tcp_emit(struct glass_stack *stack, const struct tcp_txseg *s, bool d
     size_t optlen = s->tcb ? tcp_opts_write(opts, s->tcb, s->flags)
                    : s->mss ? tcp_opts_write_syn(opts, s->mss)
                             : 0;
+    if (s->rawoptlen) { /* wt-cookie: options of a SYN-ACK without a tcb */
+        memcpy(opts, s->rawopts, s->rawoptlen);
+        optlen = s->rawoptlen;
+    }
     /* SACK: RFC 2018 3 blocks in what space is left (they go last: any
      * other option must be written before them; SACK-permitted on a SYN
      * is tcp_opts_write's) */
@@ -700,7 +707,7 @@ void tcp_send_rst_reply(struct glass_stack *stack, const struct tcp_seg *seg)
 /* ---- SYN cookies (RFC 4987 3.6, tcp_syncookie.c) -------------------------------- */
 
 void tcp_send_synack_stateless(struct glass_stack *stack, const struct tcp_seg *syn, uint32_t iss,
-                               uint16_t wnd, uint16_t mss)
+                               uint16_t wnd, const uint8_t *opts, size_t optlen)
 {
     struct tcp_txseg s = {
         .src = syn->dst,
@@ -711,7 +718,8 @@ void tcp_send_synack_stateless(struct glass_stack *stack, const struct tcp_seg *
         .ack = syn->seq + 1,
         .flags = TCP_SYN | TCP_ACK,
         .wnd = wnd,
-        .mss = mss,
+        .rawopts = opts,
+        .rawoptlen = optlen,
     };
     TRACE(stack, GLASS_TRACE_TCP, "tcp   %s:%u > %s:%u SYN,ACK seq=%u ack=%u win=%u (cookie)",
           ip4s(s.src).s, get_be16((const uint8_t *)&s.sport), ip4s(s.dst).s,

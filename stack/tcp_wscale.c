@@ -29,8 +29,9 @@
 #include "trace.h"
 #include "util.h"
 
-/* RFC 7323 2.3: the smallest shift with 65535 << shift >= the buffer. */
-static uint8_t tcp_ws_shift_for(size_t buf)
+/* RFC 7323 2.3: the smallest shift with 65535 << shift >= the buffer.
+ * (Not static: the SYN cookie SYN-ACK offers the same, tcp_syncookie.c.) */
+uint8_t tcp_ws_shift_for(size_t buf)
 {
     uint8_t s = 0;
     while (s < TCP_MAX_WSCALE && ((size_t)TCP_MAX_WINDOW << s) < buf)

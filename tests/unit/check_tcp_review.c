@@ -201,15 +201,18 @@ START_TEST(rfc2883_4_dsack_survives_a_full_sized_data_segment)
 }
 END_TEST
 
-/* ---- RFC 4987 3.6 vs RFC 7323 / RFC 2018: a cookie connection runs bare ----- */
+/* ---- RFC 4987 3.6 vs RFC 7323 / RFC 2018: a cookie from a SYN without TS ----- */
 
-/* A cookie SYN-ACK is sent from no state, so it offers none of WS, TS and
- * SACK-permitted (tcp_syncookie.c), and RFC 7323 2.2/3.2 and RFC 2018 2
- * then forbid them for the connection, whatever the peer's SYN offered.
- * The connection the cookie ACK makes must run with none: no TS on its
- * segments, an unscaled window both ways, no SACK blocks, no PAWS even
- * if the peer's ACK carries a stray TSopt. */
-START_TEST(rfc4987_3_6_cookie_connection_has_no_ts_ws_sack)
+/* A cookie SYN-ACK carries what the SYN said beyond its MSS in the
+ * Timestamps option (tcp_syncookie.c); a SYN without TSopt leaves it
+ * nowhere to go, so that SYN-ACK offers none of WS, TS and
+ * SACK-permitted, and RFC 7323 2.2/3.2 and RFC 2018 2 then forbid them
+ * for the connection, whatever else the peer's SYN offered (here WS and
+ * SACK-permitted).  The connection the cookie ACK makes must run with
+ * none: no TS on its segments, an unscaled window both ways, no SACK
+ * blocks, no PAWS even if the peer's ACK carries a stray TSopt.  (With
+ * TS in the SYN: check_tcp_syncookie.c.) */
+START_TEST(rfc4987_3_6_cookie_from_syn_without_ts_has_no_ts_ws_sack)
 {
     struct glass_tcp_config cfg;
     glass_tcp_config_get(h.stack, &cfg);
@@ -217,7 +220,7 @@ START_TEST(rfc4987_3_6_cookie_connection_has_no_ts_ws_sack)
     ck_assert_int_eq(glass_tcp_config_set(h.stack, &cfg), 0);
     tcp_h_listen_tcb(&h, c.lport, 8);
     uint8_t o[40];
-    tcp_h_send_opts(&c, c.irs, 0, TCP_SYN, o, opts(o, true, true, 7, true, 7000, 0), NULL, 0);
+    tcp_h_send_opts(&c, c.irs, 0, TCP_SYN, o, opts(o, true, true, 7, false, 0, 0), NULL, 0);
     struct tcp_h_rx sa;
     pop(&sa);
     ck_assert_uint_eq(sa.flags, TCP_SYN | TCP_ACK);
@@ -266,7 +269,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, rfc7323_5_3_r2_old_duplicate_does_not_set_ts_recent);
     tcase_add_test(tc, rfc2883_4_dsack_survives_a_full_sized_data_segment);
-    tcase_add_test(tc, rfc4987_3_6_cookie_connection_has_no_ts_ws_sack);
+    tcase_add_test(tc, rfc4987_3_6_cookie_from_syn_without_ts_has_no_ts_ws_sack);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
