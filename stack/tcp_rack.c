@@ -354,6 +354,13 @@ static void tlp_process_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool 
     struct tcp_rack *r = &tcb->rack;
     if (!r->tlp_out || seq_lt(seg->ack, r->tlp_end_seq))
         return;
+    if (tcb->snd_una == tcb->snd_max && r->tlp_is_retrans && !dsack) {
+        /* Everything is acknowledged and nothing follows the probe: no
+         * later ACK can tell whether it repaired a loss; the episode ends
+         * (so the next flight can be probed) without a reduction. */
+        r->tlp_out = false;
+        return;
+    }
     if (!r->tlp_is_retrans) {
         r->tlp_out = false; /* new data delivered */
     } else if (dsack && seg->opts.sack[0].right == r->tlp_end_seq) {
@@ -539,8 +546,14 @@ static void tlp_arm(struct tcp_cb *tcb)
     if (rto_at <= now)
         return;
     if (now + pto >= rto_at) {
-        timer_cancel(stack, &r->pto_timer); /* the RTO comes first anyway */
-        return;
+        /* "If Now() + PTO > TCP_RTO_expire(): PTO = TCP_RTO_expire() -
+         * Now()" -- the probe goes instead of the RTO; a microsecond
+         * earlier, so that it runs first and restarts the RTO. */
+        if (rto_at - now <= 1) {
+            timer_cancel(stack, &r->pto_timer);
+            return;
+        }
+        pto = rto_at - now - 1;
     }
     timer_arm(stack, &r->pto_timer, pto);
 }

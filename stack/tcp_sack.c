@@ -494,6 +494,11 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
         s->high_rxt = tcb->snd_una;
         s->rescue_rxt = s->high_rxt;
         s->rescue_done = true;
+        /* as (4.3): the first lost segment goes now, whatever pipe says */
+        uint32_t a, b;
+        if (tcp_rack_first_lost(tcb, &a, &b) &&
+            sack_send(tcb, a, seq_min(b, a + sack_smss(tcb))) != a)
+            STAT_INC(tcb->stack, tcp, sack_rexmits);
         return true;
     }
     /* (4.3) retransmit the segment at HighACK + 1; HighRxt and RescueRxt
