@@ -408,6 +408,27 @@ START_TEST(rfc8985_7_probe_keeps_karn)
 }
 END_TEST
 
+/* glass's deviation from RFC 8985 7.2: a probe in RFC 6675 recovery.
+ * Recovery begins (IsLost), segment 0 goes again, and then no ACK comes
+ * at all (the ACKs were lost): with pipe over cwnd nothing else would go
+ * until the RTO; the probe resends the last segment to draw an ACK. */
+START_TEST(rfc8985_7_probe_in_sack_recovery_when_acks_stop)
+{
+    struct tcp_cb *t = sender(10, 10);
+    harness_advance(&H, 10 * MS);
+    ack(t, 0, 3, (const double[]){5, 6, 3, 4, 1, 2});
+    ck_assert(t->in_recovery && t->sack.recovery);
+    expect_seg(0);
+    while (pop(&(struct rseg){0}))
+        ;
+    harness_advance(&H, 10 * MS);           /* PTO: 2*SRTT after the last send of new data */
+    expect_seg(9);
+    expect_none();
+    ck_assert_uint_eq(ctr("tcp.tlp_probes"), 1);
+    ck_assert_uint_eq(ctr("tcp.rto_expired"), 0);
+}
+END_TEST
+
 /* cfg.rack = 0: no probe; the RTO repairs the tail as before. */
 START_TEST(rfc8985_off_by_config)
 {
@@ -442,6 +463,7 @@ int main(void)
     ADD(tc, rfc8985_retransmission_splits_an_entry);
     ADD(tc, rfc8985_7_2_no_probe_when_nothing_outstanding);
     ADD(tc, rfc8985_7_probe_keeps_karn);
+    ADD(tc, rfc8985_7_probe_in_sack_recovery_when_acks_stop);
     ADD(tc, rfc8985_off_by_config);
     suite_add_tcase(s, tc);
     return harness_run_suite(s);
