@@ -412,6 +412,7 @@ void tcp_release_idle_buffers(struct tcp_cb *tcb)
         tcp_buf_free(tcb->stack, &tcb->sndbuf);
     if (!tcb->rcvbuf.len)
         tcp_buf_free(tcb->stack, &tcb->rcvbuf);
+    tcp_rack_release_idle(tcb); /* rack: the sent-segment record */
 }
 
 void tcp_done(struct tcp_cb *tcb, int err)

@@ -305,7 +305,8 @@ struct tcp_rack_rec {
 #define TCP_RACK_RETRANS 0x01   /* sent more than once */
 #define TCP_RACK_SACKED 0x02    /* delivered (SACKed): already counted */
 #define TCP_RACK_LOST 0x04      /* RACK marked it lost, not resent since */
-#define TCP_RACK_REC_MIN 16     /* bounds of the record (entries) */
+#define TCP_RACK_REC_MIN 16     /* bounds of the record (entries): it starts at the
+                                 * first, doubles as needed up to 2 * sndbuf / MSS */
 #define TCP_RACK_REC_MAX 4096
 #define TCP_RACK_PTO_MIN (10 * GLASS_USEC_PER_MSEC)     /* Linux's floor under 2*SRTT */
 #define TCP_RACK_WCDELACKT (200 * GLASS_USEC_PER_MSEC)  /* RFC 8985 7.2 WCDelAckT */
@@ -745,6 +746,8 @@ bool tcp_rack_on(const struct tcp_cb *tcb);
 void tcp_rack_timers_init(struct tcp_cb *tcb);
 void tcp_rack_timers_cancel(struct tcp_cb *tcb);
 void tcp_rack_free(struct tcp_cb *tcb);
+/* tcp_release_idle_buffers: nothing outstanding, so the record goes too. */
+void tcp_rack_release_idle(struct tcp_cb *tcb);
 /* tcp_output.c tcp_sent, before SND.NXT/SND.MAX move: [seq, end) went
  * (a retransmission where the record already covers it). */
 void tcp_rack_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool rexmit);

@@ -58,25 +58,49 @@ static struct tcp_rack_rec *rec_at(const struct tcp_rack *r, unsigned i)
     return &r->rec[(r->head + i) & (r->cap - 1)];
 }
 
-static bool rack_alloc(struct tcp_cb *tcb)
+/* The bound: every segment of a full send buffer at the MSS, twice over
+ * for the splits retransmissions make, as a power of two for the ring. */
+static unsigned rack_cap_max(const struct tcp_cb *tcb)
 {
-    struct tcp_rack *r = &tcb->rack;
-    if (r->rec)
-        return true;
-    /* Every segment of a full send buffer at the MSS, twice over for the
-     * splits retransmissions make; a power of two for the ring. */
     size_t want = 2 * (tcb->sndbuf.max / rack_smss(tcb)) + 2;
     want = GLASS_MAX(want, (size_t)TCP_RACK_REC_MIN);
     want = GLASS_MIN(want, (size_t)TCP_RACK_REC_MAX);
     unsigned cap = 1;
     while (cap < want)
         cap *= 2;
-    r->rec = glass_alloc(tcb->stack, cap * sizeof *r->rec);
-    if (!r->rec)
+    return cap;
+}
+
+/* The ring starts small (most connections never have many segments in
+ * flight) and doubles up to the bound; false when it cannot take one
+ * more entry. */
+static bool rack_room(struct tcp_cb *tcb)
+{
+    struct tcp_rack *r = &tcb->rack;
+    if (r->rec && r->n < r->cap)
+        return true;
+    unsigned max = rack_cap_max(tcb);
+    unsigned cap = r->rec ? r->cap * 2 : GLASS_MIN((unsigned)TCP_RACK_REC_MIN, max);
+    if (r->rec && r->cap >= max)
         return false;
+    cap = GLASS_MIN(cap, max);
+    struct tcp_rack_rec *v = glass_alloc(tcb->stack, cap * sizeof *v);
+    if (!v)
+        return false;
+    for (unsigned i = 0; i < r->n; i++)
+        v[i] = *rec_at(r, i);
+    if (r->rec)
+        glass_free(tcb->stack, r->rec);
+    r->rec = v;
     r->cap = cap;
-    r->head = r->n = 0;
+    r->head = 0;
     return true;
+}
+
+void tcp_rack_release_idle(struct tcp_cb *tcb)
+{
+    if (tcb->rack.n == 0 || tcb->snd_una == tcb->snd_max)
+        tcp_rack_free(tcb);
 }
 
 void tcp_rack_free(struct tcp_cb *tcb)
@@ -111,9 +135,10 @@ static void rec_flags_add(struct tcp_rack *r, const struct tcp_rack_rec *e)
 
 /* Split entry i at seq (inside it): [seq_i, seq) stays at i, [seq, end_i)
  * becomes i + 1.  False when the ring is full. */
-static bool rec_split(struct tcp_rack *r, unsigned i, uint32_t seq)
+static bool rec_split(struct tcp_cb *tcb, unsigned i, uint32_t seq)
 {
-    if (r->n == r->cap)
+    struct tcp_rack *r = &tcb->rack;
+    if (!rack_room(tcb))
         return false;
     for (unsigned k = r->n; k > i + 1; k--)
         *rec_at(r, k) = *rec_at(r, k - 1);
@@ -151,11 +176,11 @@ static void rec_resent(struct tcp_cb *tcb, uint32_t a, uint32_t b, glass_time_t 
             break;
         bool full = false;
         if (seq_lt(e->seq, a)) {
-            if (rec_split(r, i, a))
+            if (rec_split(tcb, i, a))
                 continue; /* the part at a is the next entry */
             full = true;
         }
-        if (seq_gt(e->end, b) && !rec_split(r, i, b))
+        if (seq_gt(e->end, b) && !rec_split(tcb, i, b))
             full = true;
         if (full)
             STAT_INC(tcb->stack, tcp, rack_rec_full); /* the whole entry counts as resent */
@@ -173,7 +198,7 @@ void tcp_rack_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool rexmit)
     (void)rexmit;
     if (!tcp_rack_on(tcb) || !seq_lt(seq, end) || !seq_gt(end, tcb->snd_una) || seq == tcb->iss)
         return; /* nothing of [SND.UNA, ...), or the SYN */
-    if (!rack_alloc(tcb))
+    if (!r->rec && !rack_room(tcb))
         return; /* out of memory: no RACK for this one, the RTO still works */
     glass_time_t now = glass_stack_now(tcb->stack);
     if (seq_lt(seq, tcb->snd_una))
@@ -185,7 +210,7 @@ void tcp_rack_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool rexmit)
         uint32_t from = r->n ? seq_max(seq, last) : seq;
         if (r->n == 0)
             r->fack = seq;
-        if (r->n == r->cap) {
+        if (!rack_room(tcb)) {
             /* the bound: merge into the newest entry, as sent now */
             struct tcp_rack_rec *e = rec_at(r, r->n - 1);
             rec_flags_drop(r, e);

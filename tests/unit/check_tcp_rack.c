@@ -318,15 +318,17 @@ START_TEST(rfc8985_6_3_reordering_timer_marks_loss)
 }
 END_TEST
 
-/* The record of sent segments is bounded (from the send buffer over the
- * MSS): beyond it, sends merge into the newest entry (counted), and a
+/* The record of sent segments starts small, doubles, and is bounded
+ * (from the send buffer over the MSS): beyond it, sends merge into the newest entry (counted), and a
  * retransmission that cannot split an entry marks all of it resent. */
 START_TEST(rfc8985_record_is_bounded)
 {
     struct tcp_cb *t = sender(0, 0);
     lock();
     t->sndbuf.max = 8 * MSS;                /* 2 * 8 + 2 = 18 -> 32 entries */
-    for (unsigned i = 0; i < 40; i++)
+    tcp_rack_sent(t, sq(0), sq(1), false);
+    ck_assert_uint_eq(t->rack.cap, TCP_RACK_REC_MIN);   /* it starts small */
+    for (unsigned i = 1; i < 40; i++)
         tcp_rack_sent(t, sq(i), sq(i + 1), false);
     ck_assert_uint_eq(t->rack.cap, 32);
     ck_assert_uint_eq(t->rack.n, 32);
