@@ -431,6 +431,26 @@ START_TEST(rfc8985_7_probe_in_sack_recovery_when_acks_stop)
 }
 END_TEST
 
+/* RFC 8985 7.4: the tail was only late, not lost: the probe's copy
+ * comes back as a D-SACK, so no loss is assumed and cwnd stays. */
+START_TEST(rfc8985_7_4_dsack_for_probe_means_no_loss)
+{
+    struct tcp_cb *t = sender(10, 10);
+    harness_advance(&H, 10 * MS);
+    ack(t, 5, 0, NULL);
+    harness_advance(&H, 20 * MS);
+    expect_seg(9);
+    uint32_t cwnd = t->cwnd;
+    harness_advance(&H, 5 * MS);
+    ack(t, 10, 1, (const double[]){9, 10}); /* everything, and 9 twice */
+    ck_assert(!t->rack.tlp_out);
+    ck_assert_uint_eq(ctr("tcp.tlp_dsack"), 1);
+    ck_assert_uint_eq(ctr("tcp.tlp_recoveries"), 0);
+    ck_assert_uint_ge(t->cwnd, cwnd);
+    ck_assert(!t->in_recovery);
+}
+END_TEST
+
 /* cfg.rack = 0: no probe; the RTO repairs the tail as before. */
 START_TEST(rfc8985_off_by_config)
 {
@@ -466,6 +486,7 @@ int main(void)
     ADD(tc, rfc8985_7_2_no_probe_when_nothing_outstanding);
     ADD(tc, rfc8985_7_probe_keeps_karn);
     ADD(tc, rfc8985_7_probe_in_sack_recovery_when_acks_stop);
+    ADD(tc, rfc8985_7_4_dsack_for_probe_means_no_loss);
     ADD(tc, rfc8985_off_by_config);
     suite_add_tcase(s, tc);
     return harness_run_suite(s);
