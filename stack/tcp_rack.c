@@ -374,18 +374,12 @@ static void rack_detect_and_act(struct tcp_cb *tcb, bool dsack)
 }
 
 /* RFC 8985 7.4: was the probe needed? */
-static void tlp_process_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool dsack)
+static void tlp_process_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool dsack,
+                            bool new_ack)
 {
     struct tcp_rack *r = &tcb->rack;
     if (!r->tlp_out || seq_lt(seg->ack, r->tlp_end_seq))
         return;
-    if (tcb->snd_una == tcb->snd_max && r->tlp_is_retrans && !dsack) {
-        /* Everything is acknowledged and nothing follows the probe: no
-         * later ACK can tell whether it repaired a loss; the episode ends
-         * (so the next flight can be probed) without a reduction. */
-        r->tlp_out = false;
-        return;
-    }
     if (!r->tlp_is_retrans) {
         r->tlp_out = false; /* new data delivered */
     } else if (dsack && seg->opts.sack[0].right == r->tlp_end_seq) {
@@ -405,7 +399,12 @@ static void tlp_process_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool 
                   "tcp   TLP repaired a loss: cwnd=%u ssthresh=%u (RFC 8985 7.4)", tcb->cwnd,
                   tcb->ssthresh);
         }
-    } else if (seg->ack == tcb->snd_una && seg->dlen == 0 && seg->opts.nsack == 0) {
+    } else if (tcb->snd_una == tcb->snd_max) {
+        /* Everything is acknowledged and nothing follows the probe: no
+         * later ACK can tell whether it repaired a loss; the episode ends
+         * (so the next flight can be probed) without a reduction. */
+        r->tlp_out = false;
+    } else if (!new_ack && seg->dlen == 0 && seg->opts.nsack == 0) {
         r->tlp_out = false; /* a plain duplicate: the receiver's delayed ACK ran out */
     }
 }
@@ -447,7 +446,7 @@ void tcp_rack_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool new_ack, b
         }
     }
     bool dsack = seg_dsack(seg);
-    tlp_process_ack(tcb, seg, dsack);
+    tlp_process_ack(tcb, seg, dsack, new_ack);
     if (r->n == 0) {
         timer_cancel(tcb->stack, &r->reo_timer);
         r->was_in_recovery = tcb->in_recovery;

@@ -451,6 +451,43 @@ START_TEST(rfc8985_7_4_dsack_for_probe_means_no_loss)
 }
 END_TEST
 
+/* RFC 8985 7.4: the probe (segment 11 again) repaired a real loss: the
+ * ACK that goes past it carries no D-SACK, so the window is reduced as
+ * for one loss event. */
+START_TEST(rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd)
+{
+    struct tcp_cb *t = sender(12, 10);
+    harness_advance(&H, 10 * MS);
+    ack(t, 5, 0, NULL);
+    expect_seg(10);
+    expect_seg(11);
+    expect_none();
+    harness_advance(&H, 20 * MS);
+    expect_seg(11);                         /* the probe */
+    ck_assert_uint_eq(ctr("tcp.tlp_probes"), 1);
+    ck_assert_uint_eq(ctr("tcp.tlp_probes_new"), 0);
+    harness_advance(&H, 1 * MS);
+    lock();
+    static uint8_t b[2 * MSS];
+    ck_assert_uint_eq(tcp_buf_append(H.stack, &t->sndbuf, b, 2 * MSS), 2 * MSS);
+    tcp_output(t);
+    unlock();
+    expect_seg(12);
+    expect_seg(13);
+    uint32_t cwnd = t->cwnd;
+    harness_advance(&H, 4 * MS);
+    ack(t, 12, 0, NULL);                    /* the probe's ACK: not past it yet */
+    ck_assert(t->rack.tlp_out);
+    ck_assert_uint_eq(ctr("tcp.tlp_recoveries"), 0);
+    harness_advance(&H, 1 * MS);
+    ack(t, 14, 0, NULL);
+    ck_assert(!t->rack.tlp_out);
+    ck_assert_uint_eq(ctr("tcp.tlp_recoveries"), 1);
+    ck_assert_uint_lt(t->cwnd, cwnd);
+    ck_assert_uint_eq(ctr("tcp.rto_expired"), 0);
+}
+END_TEST
+
 /* cfg.rack = 0: no probe; the RTO repairs the tail as before. */
 START_TEST(rfc8985_off_by_config)
 {
@@ -487,6 +524,7 @@ int main(void)
     ADD(tc, rfc8985_7_probe_keeps_karn);
     ADD(tc, rfc8985_7_probe_in_sack_recovery_when_acks_stop);
     ADD(tc, rfc8985_7_4_dsack_for_probe_means_no_loss);
+    ADD(tc, rfc8985_7_4_probe_that_repaired_a_loss_reduces_cwnd);
     ADD(tc, rfc8985_off_by_config);
     suite_add_tcase(s, tc);
     return harness_run_suite(s);
