@@ -353,6 +353,10 @@ struct glass_tcp_config {
     int timestamps;              /* offer Timestamps on our SYNs (1) */
     unsigned rcvbuf;             /* receive buffer of a new connection (1 MiB) */
     unsigned sndbuf;             /* send buffer of a new connection (1 MiB) */
+    /* RFC 8985 RACK-TLP (tcp_rack.c) on connections with SACK: loss
+     * detection by transmit time and tail loss probes (1; 0 leaves
+     * RFC 6675 alone, as tests of its exact rules want). */
+    int rack;
 };
 enum { GLASS_SYNCOOKIES_AUTO = 0, GLASS_SYNCOOKIES_ALWAYS = 1, GLASS_SYNCOOKIES_NEVER = 2 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);

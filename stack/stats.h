@@ -180,6 +180,17 @@
     X(tcp, sack_recoveries_islost) /* ...of them begun by IsLost(SND.UNA), before DupThresh */      \
     X(tcp, sack_rexmits)       /* segments resent by NextSeg rules (1), (3), (4) */                \
     X(tcp, sack_reneging)      /* scoreboards cleared by an RTO (RFC 2018 8, RFC 6675 5.1) */      \
+    /* rack: RFC 8985 RACK-TLP (tcp_rack.c) */                                                     \
+    X(tcp, rack_lost)          /* segments RACK marked lost (sent before a delivered one) */       \
+    X(tcp, rack_lost_rexmit)   /* ...of them retransmissions lost again */                         \
+    X(tcp, rack_recoveries)    /* RFC 6675 recoveries begun because RACK marked a loss */          \
+    X(tcp, rack_reo_timeouts)  /* reordering timer expiries (RFC 8985 6.3) */                      \
+    X(tcp, rack_reordering)    /* segments delivered out of order: reordering seen */              \
+    X(tcp, rack_rec_full)      /* sends merged into the last record: the record bound */           \
+    X(tcp, tlp_probes)         /* tail loss probes sent (RFC 8985 7.3) */                          \
+    X(tcp, tlp_probes_new)     /* ...of them new data (the rest resent the last segment) */        \
+    X(tcp, tlp_recoveries)     /* probes that repaired a loss: cwnd reduced (RFC 8985 7.4) */      \
+    X(tcp, tlp_dsack)          /* probes that were not needed (D-SACK): no reduction */            \
     /* cc: HyStart++ (RFC 9406, tcp_hystart.c) */                                                  \
     X(tcp, hystart_css)        /* slow start left for CSS: the round's min RTT rose */             \
     X(tcp, hystart_css_undo)   /* CSS back to slow start: the RTT fell below the baseline */       \

@@ -47,6 +47,7 @@ static const struct glass_tcp_config tcp_config_default = {
     .timestamps = 1,
     .rcvbuf = TCP_BUF_DEFAULT,
     .sndbuf = TCP_BUF_DEFAULT,
+    .rack = 1,                      /* RFC 8985 RACK-TLP (tcp_rack.c) */
 };
 
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg)
@@ -362,6 +363,7 @@ void tcp_tcb_free(struct tcp_cb *tcb)
     tcp_listen_unqueue(tcb);
     tcp_listen_drop_children(tcb, false);
     tcp_reass_purge(tcb);
+    tcp_rack_free(tcb);             /* rack: the sent-segment record */
     tcp_buf_free(stack, &tcb->sndbuf);
     tcp_buf_free(stack, &tcb->rcvbuf);
     stack->tcp->ntcbs--;
@@ -411,6 +413,7 @@ void tcp_release_idle_buffers(struct tcp_cb *tcb)
         tcp_buf_free(tcb->stack, &tcb->sndbuf);
     if (!tcb->rcvbuf.len)
         tcp_buf_free(tcb->stack, &tcb->rcvbuf);
+    tcp_rack_release_idle(tcb); /* rack: the sent-segment record */
 }
 
 void tcp_done(struct tcp_cb *tcb, int err)

@@ -298,6 +298,55 @@ struct tcp_sack {
     bool rescue_done;
 };
 
+/* ---- rack: RFC 8985 RACK-TLP (tcp_rack.c) ---------------------------------------- */
+
+/* One transmission as sent: a TSO super-segment is one record; a
+ * retransmission of part of a record splits it. */
+struct tcp_rack_rec {
+    uint32_t seq, end;          /* [seq, end), the FIN counted */
+    glass_time_t xmit_ts;       /* its latest (re)transmission, stack clock */
+    uint8_t flags;              /* TCP_RACK_* */
+};
+#define TCP_RACK_RETRANS 0x01   /* sent more than once */
+#define TCP_RACK_SACKED 0x02    /* delivered (SACKed): already counted */
+#define TCP_RACK_LOST 0x04      /* RACK marked it lost, not resent since */
+#define TCP_RACK_REC_MIN 16     /* bounds of the record (entries): it starts at the
+                                 * first, doubles as needed up to 2 * sndbuf / MSS */
+#define TCP_RACK_REC_MAX 4096
+#define TCP_RACK_PTO_MIN (10 * GLASS_USEC_PER_MSEC)     /* Linux's floor under 2*SRTT */
+#define TCP_RACK_WCDELACKT (200 * GLASS_USEC_PER_MSEC)  /* RFC 8985 7.2 WCDelAckT */
+
+struct tcp_rack {
+    /* the record of sent segments: a ring of cap entries, n in use from
+     * head, sorted by sequence, covering [SND.UNA, SND.MAX) */
+    struct tcp_rack_rec *rec;
+    unsigned cap, head, n;
+    unsigned nlost;             /* records with TCP_RACK_LOST */
+    unsigned nretrans;          /* ...with TCP_RACK_RETRANS */
+    unsigned nsacked;           /* ...with TCP_RACK_SACKED (RACK.segs_sacked) */
+    glass_time_t recovery_ts;   /* when the current RFC 6675 recovery began */
+    bool was_in_recovery;       /* for the reo_wnd_persist count (6.2 step 4) */
+    bool in_probe;              /* sending a probe: it does not restart the PTO */
+    /* RFC 8985 6.1 */
+    bool have;                  /* xmit_ts / end_seq set by a delivery */
+    glass_time_t xmit_ts;       /* RACK.xmit_ts */
+    uint32_t end_seq;           /* RACK.end_seq */
+    glass_time_t rtt;           /* RACK.rtt */
+    glass_time_t min_rtt;       /* RACK.min_RTT (0: none yet) */
+    uint32_t fack;              /* RACK.fack: highest delivered end */
+    bool reordering_seen;       /* RACK.reordering_seen */
+    unsigned reo_wnd_mult, reo_wnd_persist;
+    bool dsack_round_on;
+    uint32_t dsack_round;       /* RACK.dsack_round when dsack_round_on */
+    struct glass_timer reo_timer;   /* RFC 8985 6.3 */
+    /* RFC 8985 7: tail loss probe */
+    struct glass_timer pto_timer;
+    bool tlp_out;               /* TLP.end_seq is set: one probe at a time */
+    uint32_t tlp_end_seq;
+    bool tlp_is_retrans;
+    bool rearm;                 /* arm the PTO after this tcp_output (new data, an ACK) */
+};
+
 struct tcp_cb {
     struct glass_stack *stack;
     struct tcp_cb *next;            /* the stack's list of every control block */
@@ -423,6 +472,7 @@ struct tcp_cb {
     uint32_t ts_recent;             /* TS.Recent (RFC 7323 4.3) */
     glass_time_t ts_recent_stamp;   /* when TS.Recent was set (the 24-day rule, 5.5) */
     uint32_t last_ack_sent;         /* Last.ACK.sent (RFC 7323 4.3) */
+    struct tcp_rack rack;           /* rack: RFC 8985 RACK-TLP (tcp_rack.c) */
 };
 
 /* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
@@ -706,6 +756,46 @@ void tcp_sack_on_rto(struct tcp_cb *tcb);
 bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
 /* The send MSS (following the path MTU cache). */
 uint32_t tcp_output_smss(struct tcp_cb *tcb);
+
+/* ---- tcp_rack.c: RFC 8985 RACK-TLP ------------------------------------------------ */
+/* RACK (6): a segment is lost when one sent sufficiently later (by more
+ * than the reordering window) was delivered -- this finds lost
+ * retransmissions and needs no duplicate ACK count.  TLP (7): with data
+ * outstanding and no recovery, a probe after about 2*SRTT makes the
+ * receiver send the ACK (with SACK) that lets RACK / RFC 6675 repair a
+ * lost tail without the RTO.  Only on connections with SACK, and when
+ * cfg.rack is on. */
+bool tcp_rack_on(const struct tcp_cb *tcb);
+void tcp_rack_timers_init(struct tcp_cb *tcb);
+void tcp_rack_timers_cancel(struct tcp_cb *tcb);
+void tcp_rack_free(struct tcp_cb *tcb);
+/* tcp_release_idle_buffers: nothing outstanding, so the record goes too. */
+void tcp_rack_release_idle(struct tcp_cb *tcb);
+/* tcp_output.c tcp_sent, before SND.NXT/SND.MAX move: [seq, end) went
+ * (a retransmission where the record already covers it). */
+void tcp_rack_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool rexmit);
+/* tcp_output end: arm the PTO if new data went or an ACK came (7.2). */
+void tcp_rack_output_done(struct tcp_cb *tcb);
+/* tcp_ack_input, after the scoreboard update (new_ack: SND.UNA moved;
+ * sacked: the scoreboard grew): RACK 6.2 steps 1-5 for what this ACK
+ * delivered, TLP 7.4; may enter RFC 6675 recovery. */
+void tcp_rack_ack(struct tcp_cb *tcb, const struct tcp_seg *seg, bool new_ack, bool sacked);
+/* The RTO fired: lost marks and the probe are forgotten. */
+void tcp_rack_on_rto(struct tcp_cb *tcb);
+/* For tcp_sack.c: the first record marked lost (its unSACKed part is
+ * what NextSeg sends), and the bytes of marked records that SetPipe
+ * counted (given its IsLost boundary and HighRxt): the adjustment to
+ * SetPipe for RACK's marks. */
+bool tcp_rack_first_lost(const struct tcp_cb *tcb, uint32_t *seq, uint32_t *end);
+int64_t tcp_rack_pipe_adjust(const struct tcp_cb *tcb, uint32_t lost_below, uint32_t rxt);
+/* NextSeg rules (1) and (3) skip what RACK's marks already resent in this
+ * recovery (HighRxt does not move for those): seq, or the end of the
+ * entry holding seq when it was resent since recovery began. */
+uint32_t tcp_rack_resent_skip(const struct tcp_cb *tcb, uint32_t seq);
+/* tcp_sack.c: RFC 6675 recovery begins now. */
+void tcp_rack_recovery_begins(struct tcp_cb *tcb);
+/* tcp_sack.c, for RACK: bytes of [a, b) not SACKed. */
+uint32_t tcp_sack_unsacked(const struct tcp_cb *tcb, uint32_t a, uint32_t b);
 
 /* ---- tcp_reass.c, for SACK ------------------------------------------------------------ */
 

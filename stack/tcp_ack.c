@@ -315,6 +315,7 @@ bool tcp_ack_input(struct tcp_cb *tcb, const struct tcp_seg *seg)
         tcp_dupack(tcb, seg->ack); /* other ACKs of SND.UNA simply do not count */
     else if (!new_ack && sacked && seg->ack == tcb->snd_una)
         tcp_sack_maybe_recover(tcb, tcb->dupacks); /* RFC 6675 5 (2): IsLost */
+    tcp_rack_ack(tcb, seg, new_ack, sacked); /* rack: RFC 8985 6.2, 7.4 (tcp_rack.c) */
     tcp_window_update(tcb, seg);
     bool fin_acked = tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seq);
     tcp_output(tcb);

@@ -308,6 +308,8 @@ static int tcp_xmit(struct tcp_cb *tcb, uint32_t seq, uint8_t flags, size_t len,
 static void tcp_sent(struct tcp_cb *tcb, uint32_t seq, uint32_t end, bool probe)
 {
     bool fresh = seq_geq(seq, tcb->snd_max);
+    if (!probe)
+        tcp_rack_sent(tcb, seq, end, !fresh); /* rack: send times (tcp_rack.c) */
     if (seq_gt(end, tcb->snd_nxt))
         tcb->snd_nxt = end;
     if (seq_gt(end, tcb->snd_max))
@@ -600,6 +602,7 @@ void tcp_output(struct tcp_cb *tcb)
     if (tcb->snd_max != tcb->snd_una && !timer_pending(&tcb->rexmt) &&
         !timer_pending(&tcb->persist) && !tcp_fin_acked(tcb))
         tcp_timer_rexmt_restart(tcb);
+    tcp_rack_output_done(tcb); /* rack: the tail loss probe timer (RFC 8985 7.2) */
     if (tcb->ack_now)
         tcp_send_ack(tcb);
 }

@@ -321,11 +321,26 @@ uint32_t tcp_sack_pipe(const struct tcp_cb *tcb)
         pipe += span(seq_max(a, lost), b);           /* not presumed lost */
         pipe += span(a, seq_min(b, rxt));            /* retransmitted */
     }
-    return pipe;
+    /* rack: segments RACK marked lost are not in the network; its
+     * retransmissions above HighRxt are (tcp_rack.c) */
+    int64_t adj = tcp_rack_pipe_adjust(tcb, lost, rxt);
+    if (adj < 0 && (uint64_t)-adj > pipe)
+        return 0;
+    return (uint32_t)((int64_t)pipe + adj);
 }
 
-enum sack_rule { NEXTSEG_NONE, NEXTSEG_LOST = 1, NEXTSEG_NEW = 2, NEXTSEG_UNSACKED = 3,
-                 NEXTSEG_RESCUE = 4 };
+uint32_t tcp_sack_unsacked(const struct tcp_cb *tcb, uint32_t a, uint32_t b)
+{
+    uint32_t n = span(a, b);
+    for (unsigned i = 0; i < tcb->sack.nsb; i++) {
+        uint32_t l = seq_max(a, tcb->sack.sb[i].left), r = seq_min(b, tcb->sack.sb[i].right);
+        n -= span(l, r);
+    }
+    return n;
+}
+
+enum sack_rule { NEXTSEG_NONE, NEXTSEG_RACK = 0x10, NEXTSEG_LOST = 1, NEXTSEG_NEW = 2,
+                 NEXTSEG_UNSACKED = 3, NEXTSEG_RESCUE = 4 };
 
 /* One past the last byte of data (the FIN, if any, sits there). */
 static uint32_t sack_data_end(const struct tcp_cb *tcb)
@@ -346,6 +361,10 @@ static bool sack_first_hole_from(const struct tcp_cb *tcb, uint32_t from, uint32
         if (!sack_hole(tcb, i, &a, &b))
             continue;
         a = seq_max(a, from);
+        /* rack: not what RACK's marks resent in this recovery */
+        for (uint32_t k = tcp_rack_resent_skip(tcb, a); seq_lt(a, b) && k != a;
+             k = tcp_rack_resent_skip(tcb, a))
+            a = k;
         if (seq_lt(a, b) && seq_lt(a, top)) {
             *seq = a;
             *end = b;
@@ -363,6 +382,13 @@ static enum sack_rule sack_next_seg(const struct tcp_cb *tcb, uint32_t *seq, uin
     uint32_t smss = sack_smss(tcb);
     uint32_t from = seq_max(s->high_rxt, tcb->snd_una);
     uint32_t a, b;
+    /* rack: first, a segment RACK marked lost (RFC 8985 6.2 step 5) --
+     * anywhere, a lost retransmission below HighRxt included. */
+    if (tcp_rack_first_lost(tcb, &a, &b)) {
+        *seq = a;
+        *end = seq_min(b, a + smss);
+        return NEXTSEG_RACK;
+    }
     /* (1) the first unSACKed sequence above HighRxt, below the highest
      *     SACKed octet, for which IsLost() holds. */
     if (sack_first_hole_from(tcb, from, &a, &b) && seq_lt(a, sack_lost_below(tcb))) {
@@ -434,7 +460,9 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
     /* (1) DupAcks >= DupThresh, or (2) IsLost(HighACK + 1). */
     bool by_count = dupacks >= TCP_SACK_DUPTHRESH;
     bool by_lost = !by_count && tcp_sack_is_lost(tcb, tcb->snd_una);
-    if (!by_count && !by_lost)
+    /* rack: RFC 8985 6.2: a segment RACK marked lost starts recovery too */
+    bool by_rack = !by_count && !by_lost && tcb->rack.nlost && tcp_rack_on(tcb);
+    if (!by_count && !by_lost && !by_rack)
         return false;
     /* As for NewReno (RFC 6582 3.2 step 2, tcp_ack.c): one loss event is
      * answered once -- no new recovery before the last one's point. */
@@ -445,6 +473,9 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
     STAT_INC(tcb->stack, tcp, sack_recoveries);
     if (by_lost)
         STAT_INC(tcb->stack, tcp, sack_recoveries_islost);
+    if (by_rack)
+        STAT_INC(tcb->stack, tcp, rack_recoveries);
+    tcp_rack_recovery_begins(tcb);
     tcb->recover = tcb->snd_max;
     tcb->in_recovery = true;
     s->recovery = true;
@@ -455,6 +486,21 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
         tcb->cc->on_fast_retransmit(tcb);
     if (tcb->cwnd > tcb->ssthresh)
         tcb->cwnd = tcb->ssthresh;
+    if (by_rack) {
+        /* rack: what RACK marked goes first, by NextSeg in tcp_output */
+        TRACE(tcb->stack, GLASS_TRACE_TCP,
+              "tcp   SACK recovery (RFC 8985 RACK): recovery point %u, cwnd=%u ssthresh=%u",
+              tcb->recover - tcb->iss, tcb->cwnd, tcb->ssthresh);
+        s->high_rxt = tcb->snd_una;
+        s->rescue_rxt = s->high_rxt;
+        s->rescue_done = true;
+        /* as (4.3): the first lost segment goes now, whatever pipe says */
+        uint32_t a, b;
+        if (tcp_rack_first_lost(tcb, &a, &b) &&
+            sack_send(tcb, a, seq_min(b, a + sack_smss(tcb))) != a)
+            STAT_INC(tcb->stack, tcp, sack_rexmits);
+        return true;
+    }
     /* (4.3) retransmit the segment at HighACK + 1; HighRxt and RescueRxt
      * to its end. */
     uint32_t end = tcb->snd_max;
@@ -523,6 +569,10 @@ void tcp_sack_output(struct tcp_cb *tcb)
              * MUST NOT be updated." */
             s->rescue_rxt = tcb->recover;
             s->rescue_done = true;
+            STAT_INC(tcb->stack, tcp, sack_rexmits);
+        } else if (rule == NEXTSEG_RACK) {
+            /* rack: HighRxt stays, so rules (1) and (3) still walk the
+             * holes below; tcp_rack_resent_skip keeps them off this one */
             STAT_INC(tcb->stack, tcp, sack_rexmits);
         } else if (rule != NEXTSEG_NEW) {
             s->high_rxt = seq_max(s->high_rxt, sent); /* (C.2) */

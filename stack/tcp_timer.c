@@ -113,6 +113,7 @@ static void tcp_timer_rexmt_fire(struct glass_stack *stack, void *arg)
     tcb->recover = tcb->snd_max;
     tcb->in_recovery = false;
     tcp_sack_on_rto(tcb); /* SACK: the scoreboard goes (RFC 6675 5.1) */
+    tcp_rack_on_rto(tcb); /* rack: its marks and the probe go too */
     tcb->dupacks = 0;
     tcb->limited_sent = 0;
     tcb->backoff++;
@@ -300,6 +301,7 @@ void tcp_timer_time_wait(struct tcp_cb *tcb)
     timer_cancel(tcb->stack, &tcb->rexmt);
     timer_cancel(tcb->stack, &tcb->persist);
     timer_cancel(tcb->stack, &tcb->keepalive);
+    tcp_rack_timers_cancel(tcb);
     timer_arm(tcb->stack, &tcb->time_wait, 2 * cfg_of(tcb)->msl);
     tcp_tw_touch(tcb);          /* wt-fast: keep the TIME-WAIT queue in expiry order */
 }
@@ -322,6 +324,7 @@ void tcp_timers_init(struct tcp_cb *tcb)
     timer_init(&tcb->delack, "tcp-delack", tcp_timer_delack_fire, tcb);
     timer_init(&tcb->keepalive, "tcp-keepalive", tcp_timer_keepalive_fire, tcb);
     timer_init(&tcb->time_wait, "tcp-time-wait", tcp_timer_time_wait_fire, tcb);
+    tcp_rack_timers_init(tcb); /* rack: PTO and reordering timers */
     if (!tcb->rto)
         tcb->rto = cfg_of(tcb)->rto_initial; /* RFC 6298 2.1: 1 s until a sample */
 }
@@ -333,4 +336,5 @@ void tcp_timers_cancel(struct tcp_cb *tcb)
     timer_cancel(tcb->stack, &tcb->delack);
     timer_cancel(tcb->stack, &tcb->keepalive);
     timer_cancel(tcb->stack, &tcb->time_wait);
+    tcp_rack_timers_cancel(tcb);
 }

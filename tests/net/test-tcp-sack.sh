@@ -4,7 +4,8 @@
 # directions, drivers/impair.c), then
 #   curl fetches 1 MB from glass-httpd: glass is the sender, Linux SACKs
 #     what arrives beyond a hole and glass recovers by RFC 6675
-#     (tcp.sack_recoveries, tcp.sack_blocks_rcvd at exit);
+#     (tcp.sack_recoveries, tcp.sack_blocks_rcvd at exit), RACK marking
+#     losses by send time (tcp.rack_lost, RFC 8985);
 #   glass-get fetches 1 MB from python3 -m http.server: glass is the
 #     receiver and SACKs out-of-order data;
 # both checked by sha256, and the captures (--pcap) read by tshark: both
@@ -39,11 +40,13 @@ code=$(in_ns curl -s --max-time "$XFER_TIMEOUT" -o "$SCRATCH/curl.out" -w '%{htt
 expect_eq "curl status" "$code" 200
 expect_eq "curl sha256" "$(sha "$SCRATCH/curl.out" 2>/dev/null || echo none)" "$want"
 httpd_stop
-grep -E '^tcp\.(sack|dsack|retransmits|rto_expired|fast_retransmits)' "$HTTPD_ERR" |
+grep -E '^tcp\.(sack|dsack|retransmits|rto_expired|fast_retransmits|rack|tlp)' "$HTTPD_ERR" |
     sed 's/^/    /' || true
 expect_ge "glass-httpd tcp.sack_negotiated" "$(httpd_counter tcp.sack_negotiated)" 1
 expect_ge "glass-httpd tcp.sack_blocks_rcvd" "$(httpd_counter tcp.sack_blocks_rcvd)" 1
 expect_ge "glass-httpd tcp.sack_recoveries" "$(httpd_counter tcp.sack_recoveries)" 1
+# RFC 8985 RACK (tcp_rack.c, on by default) marks losses by send time
+expect_ge "glass-httpd tcp.rack_lost" "$(httpd_counter tcp.rack_lost)" 1
 expect_ge "capture: SYN-ACK from glass with SACK-permitted" \
     "$(tshark_count "$OUT/httpd.pcap" "ip.src==$G && tcp.flags.syn==1 && tcp.options.sack_perm")" 1
 expect_ge "capture: Linux's ACKs with SACK blocks" \

@@ -38,6 +38,12 @@ static void setup(void)
     /* RFC 6675 4.2 states the window reduction in RFC 5681's terms
      * (ssthresh = FlightSize / 2): NewReno's, not CUBIC's beta of 0.7. */
     tcp_h_use_cc(&H, "newreno");
+    /* These are RFC 6675's exact rules; RFC 8985 RACK-TLP (on by default)
+     * would find the same losses by time instead: check_tcp_rack.c. */
+    struct glass_tcp_config cfg;
+    glass_tcp_config_get(H.stack, &cfg);
+    cfg.rack = 0;
+    ck_assert_int_eq(glass_tcp_config_set(H.stack, &cfg), 0);
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;
