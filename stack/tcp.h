@@ -694,6 +694,10 @@ uint32_t tcp_tso_seg_payload(const struct tcp_cb *tcb);
  * checksum.  t is the TCP header in pkb, tcplen header + text. */
 bool tcp_tso_partial_csum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
                           uint32_t src, uint32_t dst, uint16_t gso_size, bool df);
+/* loss: how much of a contiguous range of len bytes one transmission may
+ * carry when it is a retransmission or SACK-recovery send: up to the TSO
+ * limit where the device cuts super-segments, else one MSS. */
+uint32_t tcp_tso_range_len(struct tcp_cb *tcb, uint32_t mss, uint32_t len);
 /* ---- tcp_ack.c ------------------------------------------------------------------- */
 
 /* RFC 9293 3.10.7.4 fifth check, sender's half, for a segment whose ACK
@@ -754,6 +758,10 @@ void tcp_sack_on_rto(struct tcp_cb *tcb);
  * the FIN rides when that reaches the end of the data and one is
  * queued); false when nothing went. */
 bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
+/* loss: as tcp_output_range, but up to a TSO super-segment of *len
+ * (tcp_tso_range_len) instead of one MSS: a lost GSO frame goes again
+ * in one write, not one per MSS. */
+bool tcp_output_range_tso(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
 /* The send MSS (following the path MTU cache). */
 uint32_t tcp_output_smss(struct tcp_cb *tcb);
 
@@ -792,6 +800,10 @@ int64_t tcp_rack_pipe_adjust(const struct tcp_cb *tcb, uint32_t lost_below, uint
  * recovery (HighRxt does not move for those): seq, or the end of the
  * entry holding seq when it was resent since recovery began. */
 uint32_t tcp_rack_resent_skip(const struct tcp_cb *tcb, uint32_t seq);
+/* loss: the first sequence number in [seq, end) that RACK's marks resent
+ * in this recovery (where tcp_rack_resent_skip would skip), or end: a
+ * multi-MSS send from seq stops there. */
+uint32_t tcp_rack_resent_from(const struct tcp_cb *tcb, uint32_t seq, uint32_t end);
 /* tcp_sack.c: RFC 6675 recovery begins now. */
 void tcp_rack_recovery_begins(struct tcp_cb *tcb);
 /* tcp_sack.c, for RACK: bytes of [a, b) not SACKed. */

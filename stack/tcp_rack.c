@@ -534,6 +534,22 @@ uint32_t tcp_rack_resent_skip(const struct tcp_cb *tcb, uint32_t seq)
     return e->end;
 }
 
+uint32_t tcp_rack_resent_from(const struct tcp_cb *tcb, uint32_t seq, uint32_t end)
+{
+    const struct tcp_rack *r = &tcb->rack;
+    if (!tcp_rack_on(tcb) || !r->nretrans || !tcb->sack.recovery)
+        return end;
+    for (unsigned i = rec_find(r, seq); i < r->n; i++) {
+        const struct tcp_rack_rec *e = rec_at(r, i);
+        if (!seq_lt(e->seq, end))
+            break;
+        if ((e->flags & TCP_RACK_RETRANS) && !(e->flags & TCP_RACK_LOST) &&
+            e->xmit_ts >= r->recovery_ts)
+            return seq_max(e->seq, seq);
+    }
+    return end;
+}
+
 void tcp_rack_recovery_begins(struct tcp_cb *tcb)
 {
     tcb->rack.recovery_ts = glass_stack_now(tcb->stack);

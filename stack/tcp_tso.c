@@ -86,3 +86,20 @@ bool tcp_tso_partial_csum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t
     pkb->gso_size = tso ? gso_size : 0;
     return true;
 }
+
+/* loss: a retransmission (or new data sent during SACK recovery) of the
+ * contiguous range [seq, seq + len): as one super-segment when the
+ * device cuts them, up to the TSO limit, as Linux's tcp_retransmit_skb
+ * resends a whole lost GSO frame.  On the wire it is the same MSS-sized
+ * segments, in the same order, as one call per MSS would send; what the
+ * receiver sees and what the sender accounts (pipe, HighRxt, the RACK
+ * record of [seq, seq + len)) is per byte range either way.  The caller
+ * has bounded len by cwnd - pipe (RFC 6675 5 (C)). */
+uint32_t tcp_tso_range_len(struct tcp_cb *tcb, uint32_t mss, uint32_t len)
+{
+    if (mss == 0)
+        return len;
+    if (len <= mss || !(tcp_tso_features(tcb->stack, tcb->faddr) & NETIF_F_TSO4))
+        return GLASS_MIN(len, mss);
+    return GLASS_MIN(len, tcp_tso_max(mss));
+}
