@@ -316,6 +316,14 @@ struct tcp_rack_rec {
 #define TCP_RACK_PTO_MIN (10 * GLASS_USEC_PER_MSEC)     /* Linux's floor under 2*SRTT */
 #define TCP_RACK_WCDELACKT (200 * GLASS_USEC_PER_MSEC)  /* RFC 8985 7.2 WCDelAckT */
 
+/* loss: RFC 6937 Proportional Rate Reduction state (tcp_prr.c) */
+struct tcp_prr {
+    bool active;                /* in a SACK recovery, cfg.prr on */
+    uint32_t recover_fs;        /* RecoverFS: FlightSize when recovery began */
+    uint64_t delivered;         /* prr_delivered */
+    uint64_t out;               /* prr_out */
+};
+
 struct tcp_rack {
     /* the record of sent segments: a ring of cap entries, n in use from
      * head, sorted by sequence, covering [SND.UNA, SND.MAX) */
@@ -473,6 +481,7 @@ struct tcp_cb {
     glass_time_t ts_recent_stamp;   /* when TS.Recent was set (the 24-day rule, 5.5) */
     uint32_t last_ack_sent;         /* Last.ACK.sent (RFC 7323 4.3) */
     struct tcp_rack rack;           /* rack: RFC 8985 RACK-TLP (tcp_rack.c) */
+    struct tcp_prr prr;             /* loss: RFC 6937 PRR (tcp_prr.c) */
 };
 
 /* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
@@ -764,6 +773,23 @@ bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
 bool tcp_output_range_tso(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
 /* The send MSS (following the path MTU cache). */
 uint32_t tcp_output_smss(struct tcp_cb *tcb);
+
+/* ---- tcp_prr.c: RFC 6937 Proportional Rate Reduction (loss) ---------------------- */
+/* cfg.prr: PRR sets cwnd during SACK recovery. */
+bool tcp_prr_on(const struct tcp_cb *tcb);
+/* The bytes the scoreboard holds SACKed (for DeliveredData). */
+uint32_t tcp_prr_sacked_bytes(const struct tcp_cb *tcb);
+/* tcp_sack.c: recovery begins (RecoverFS = FlightSize, counters 0). */
+void tcp_prr_begin(struct tcp_cb *tcb);
+/* tcp_sack.c: bytes sent during recovery (prr_out). */
+void tcp_prr_sent(struct tcp_cb *tcb, uint32_t bytes);
+/* tcp_ack.c: an ACK reported delivered_data bytes delivered (change in
+ * SND.UNA + change in SACKed bytes): cwnd = pipe + sndcnt (RFC 6937 3). */
+void tcp_prr_ack(struct tcp_cb *tcb, int64_t delivered_data);
+/* tcp_sack.c: recovery ended by the cumulative ACK: cwnd = ssthresh. */
+void tcp_prr_end(struct tcp_cb *tcb);
+/* tcp_sack.c: recovery abandoned (RTO): PRR stops, cwnd left alone. */
+void tcp_prr_abort(struct tcp_cb *tcb);
 
 /* ---- tcp_rack.c: RFC 8985 RACK-TLP ------------------------------------------------ */
 /* RACK (6): a segment is lost when one sent sufficiently later (by more

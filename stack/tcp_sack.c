@@ -459,6 +459,7 @@ static uint32_t sack_send(struct tcp_cb *tcb, uint32_t seq, uint32_t end)
     if (!tcp_output_range_tso(tcb, seq, &len))
         return seq;
     uint32_t sent = seq + len;
+    tcp_prr_sent(tcb, len); /* loss: prr_out (tcp_prr.c) */
     if (tcb->fin_sent && sent == tcb->fin_seq)
         sent++;
     return sent;
@@ -500,6 +501,7 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
         tcb->cc->on_fast_retransmit(tcb);
     if (tcb->cwnd > tcb->ssthresh)
         tcb->cwnd = tcb->ssthresh;
+    tcp_prr_begin(tcb); /* loss: RFC 6937 PRR sets cwnd per ACK from here (tcp_prr.c) */
     if (by_rack) {
         /* rack: what RACK marked goes first, by NextSeg in tcp_output */
         TRACE(tcb->stack, GLASS_TRACE_TCP,
@@ -547,6 +549,7 @@ void tcp_sack_recovery_ack(struct tcp_cb *tcb)
         tcb->dupacks = 0;
         if (tcb->cc->on_recovery_exit)
             tcb->cc->on_recovery_exit(tcb);
+        tcp_prr_end(tcb); /* loss: RFC 6937: cwnd = ssthresh (tcp_prr.c) */
         TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   SACK recovery done: cwnd=%u ssthresh=%u",
               tcb->cwnd, tcb->ssthresh);
         return;
@@ -610,6 +613,7 @@ void tcp_sack_on_rto(struct tcp_cb *tcb)
         STAT_INC(tcb->stack, tcp, sack_reneging);
     s->nsb = 0;
     s->recovery = false;
+    tcp_prr_abort(tcb); /* loss: the RTO sets cwnd (tcp_prr.c) */
     s->high_rxt = tcb->snd_una;
     s->rescue_done = false;
 }
