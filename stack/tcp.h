@@ -313,7 +313,13 @@ struct tcp_rack_rec {
 #define TCP_RACK_REC_MIN 16     /* bounds of the record (entries): it starts at the
                                  * first, doubles as needed up to 2 * sndbuf / MSS */
 #define TCP_RACK_REC_MAX 4096
-#define TCP_RACK_PTO_MIN (10 * GLASS_USEC_PER_MSEC)     /* Linux's floor under 2*SRTT */
+/* loss: the floor under 2*SRTT.  Linux's tcp_schedule_loss_probe adds
+ * TCP_TIMEOUT_MIN (2 jiffies, 2 ms at HZ=1000) to 2*SRTT; it was a 10 ms
+ * floor until Linux 4.x.  On a path of microseconds each probe is a stall
+ * of the floor (an ACK lost when one super-segment is the whole flight),
+ * at 1% ACK loss tens of them a second: 10 ms cost about a fifth of the
+ * time. */
+#define TCP_RACK_PTO_MIN (2 * GLASS_USEC_PER_MSEC)
 #define TCP_RACK_WCDELACKT (200 * GLASS_USEC_PER_MSEC)  /* RFC 8985 7.2 WCDelAckT */
 
 /* loss: RFC 6937 Proportional Rate Reduction state (tcp_prr.c) */
