@@ -422,6 +422,7 @@ struct tcp_cb {
     uint32_t fin_seq;
     bool fin_rcvd;                  /* the peer's FIN is in sequence (RCV.NXT past it) */
     bool syn_retransmitted;         /* RFC 5681 3.1: IW = 1 segment then */
+    bool syn_acked;                 /* SND.UNA has moved past ISS (tcp_syn_is_acked) */
 
     int error;                      /* ECONNRESET, ECONNREFUSED, ETIMEDOUT...:
                                      * reported once by the socket (SO_ERROR) */
@@ -489,6 +490,16 @@ struct tcp_cb {
     struct tcp_rack rack;           /* rack: RFC 8985 RACK-TLP (tcp_rack.c) */
     struct tcp_prr prr;             /* loss: RFC 6937 PRR (tcp_prr.c) */
 };
+
+/* Our SYN is acknowledged.  Not seq_gt(SND.UNA, ISS): sequence numbers
+ * compare only within 2^31 (RFC 9293 3.4), so after 2 GiB sent that
+ * turned false and the send buffer's base went back to ISS + 1.  SND.UNA
+ * starts at ISS and only tcp_ack_advance moves it, which sets syn_acked;
+ * SND.UNA != ISS covers control blocks made ESTABLISHED directly. */
+static inline bool tcp_syn_is_acked(const struct tcp_cb *tcb)
+{
+    return tcb->syn_acked || tcb->snd_una != tcb->iss;
+}
 
 /* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
 

@@ -204,7 +204,7 @@ static uint32_t tcp_ack_advance(struct tcp_cb *tcb, uint32_t ack)
     uint32_t acked = ack - tcb->snd_una;
     uint32_t bytes = acked;
     bool fin_acked = false;
-    if (!seq_gt(tcb->snd_una, tcb->iss) && bytes)
+    if (!tcp_syn_is_acked(tcb) && bytes)
         bytes--; /* the SYN */
     if (tcb->fin_sent && seq_gt(ack, tcb->fin_seq) && bytes) {
         bytes--; /* the FIN */
@@ -213,6 +213,7 @@ static uint32_t tcp_ack_advance(struct tcp_cb *tcb, uint32_t ack)
     bytes = (uint32_t)GLASS_MIN((size_t)bytes, tcb->sndbuf.len);
     tcp_buf_drop(&tcb->sndbuf, bytes);
     tcb->snd_una = ack;
+    tcb->syn_acked = true;
     if (seq_lt(tcb->snd_nxt, ack))
         tcb->snd_nxt = ack;
     if (bytes || fin_acked)
@@ -240,7 +241,7 @@ static void tcp_ack_syn_rto(struct tcp_cb *tcb)
 
 static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
 {
-    bool syn_acked_now = !seq_gt(tcb->snd_una, tcb->iss);
+    bool syn_acked_now = !tcp_syn_is_acked(tcb);
     if (!tcp_ack_rtt(tcb, seg->ack))
         tcp_ts_rtt(tcb, seg); /* RFC 7323 4 RTTM: TSecr, tcp_ts.c */
     if (syn_acked_now)

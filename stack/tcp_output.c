@@ -45,7 +45,7 @@
 /* Our SYN occupies ISS; it is acknowledged once SND.UNA has moved past. */
 static bool tcp_syn_acked(const struct tcp_cb *tcb)
 {
-    return seq_gt(tcb->snd_una, tcb->iss);
+    return tcp_syn_is_acked(tcb); /* not seq_gt: wrong past 2 GiB (tcp.h) */
 }
 
 /* The sequence number of sndbuf's first byte: SND.UNA, or ISS+1 while our

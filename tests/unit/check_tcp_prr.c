@@ -353,6 +353,43 @@ START_TEST(rfc6675_nextseg_tso_range_stops_at_sacked_data)
 }
 END_TEST
 
+/* RFC 9293 3.4: sequence numbers compare modulo 2^32, only within 2^31.
+ * Found measuring loss recovery: once SND.UNA was 2^31 past ISS,
+ * seq_gt(SND.UNA, ISS) said "our SYN is not acknowledged yet", the send
+ * buffer's base went back to ISS + 1 and every ACK kept one byte too
+ * many; the sender stalled in persist probes.  A connection 2 GiB + 1
+ * into its life sends and frees its data as on its first byte. */
+START_TEST(rfc9293_3_4_send_buffer_past_2_gib)
+{
+    struct tcp_cb *t = sender(2, false);
+    ack_sack(t, sq(2), 0, 0); /* through tcp_ack_advance: our SYN long acked */
+    ck_assert(t->syn_acked);
+    lock();
+    uint32_t far = ISS + 1 + 0x80000000u + 7;
+    t->snd_una = t->snd_nxt = t->snd_max = t->snd_wl2 = far;
+    t->rtt_timing = false;
+    t->cwnd = 10 * MSS;
+    static uint8_t b[4 * MSS];
+    for (unsigned i = 0; i < sizeof b; i++)
+        b[i] = (uint8_t)i;
+    ck_assert_uint_eq(tcp_buf_append(H.stack, &t->sndbuf, b, sizeof b), sizeof b);
+    tcp_output(t);
+    unlock();
+    for (unsigned i = 0; i < 4; i++) {
+        struct rseg r;
+        ck_assert(pop(&r));
+        ck_assert_uint_eq(r.seq, far + i * MSS);
+        ck_assert_uint_eq(r.dlen, MSS);
+    }
+    expect_none();
+    ack_sack(t, far + 3 * MSS, 0, 0);
+    ck_assert_uint_eq(t->snd_una, far + 3 * MSS);
+    ck_assert_uint_eq(t->sndbuf.len, MSS); /* exactly the unacknowledged segment */
+    ack_sack(t, far + 4 * MSS, 0, 0);
+    ck_assert_uint_eq(t->sndbuf.len, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_prr");
@@ -366,6 +403,7 @@ int main(void)
     ADD(tc, rfc6675_nextseg_lost_range_as_one_tso_segment);
     ADD(tc, rfc6675_nextseg_lost_range_one_mss_each_without_tso);
     ADD(tc, rfc6675_nextseg_tso_range_stops_at_sacked_data);
+    ADD(tc, rfc9293_3_4_send_buffer_past_2_gib);
     suite_add_tcase(s, tc);
     return harness_run_suite(s);
 }
