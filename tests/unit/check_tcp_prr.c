@@ -7,7 +7,9 @@
  *     cfg.prr = 0 keeps the old behaviour;
  *   - retransmission of a contiguous lost range as one TSO super-segment
  *     (tcp_tso.c tcp_tso_range_len, tcp_sack.c NextSeg), bounded by
- *     cwnd - pipe and by what is lost, one MSS per write without TSO.
+ *     cwnd - pipe and by what is lost, one MSS per write without TSO;
+ *   - a window sent as at least two super-segments (ACK loss);
+ *   - the send buffer 2 GiB into a connection (RFC 9293 3.4).
  * A control block is built ESTABLISHED with SACK on, as check_tcp_sack.c
  * does, and parsed ACKs go to tcp_ack_input.  NewReno (ssthresh =
  * FlightSize / 2, RFC 6675 4.2) and no RACK, so the numbers are exact.
@@ -390,6 +392,25 @@ START_TEST(rfc9293_3_4_send_buffer_past_2_gib)
 }
 END_TEST
 
+/* A window smaller than two super-segments goes as two of at most half
+ * cwnd each, so that two ACKs come back: with the whole window in one,
+ * the loss of its one ACK stalls the sender until a probe (tcp_tso.c). */
+START_TEST(tso_window_goes_as_two_super_segments)
+{
+    struct tcp_cb *t = sender(1, true);
+    ack_sack(t, sq(1), 0, 0);
+    more_data(t, 10);
+    lock();
+    t->cwnd = 10 * MSS;
+    tcp_output(t);
+    unlock();
+    expect_seg(1, 5);
+    expect_seg(6, 5);
+    expect_none();
+    ck_assert_uint_eq(ctr("link.tso_tx"), 2);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tcp_prr");
@@ -404,6 +425,7 @@ int main(void)
     ADD(tc, rfc6675_nextseg_lost_range_one_mss_each_without_tso);
     ADD(tc, rfc6675_nextseg_tso_range_stops_at_sacked_data);
     ADD(tc, rfc9293_3_4_send_buffer_past_2_gib);
+    ADD(tc, tso_window_goes_as_two_super_segments);
     suite_add_tcase(s, tc);
     return harness_run_suite(s);
 }
