@@ -357,6 +357,11 @@ struct glass_tcp_config {
      * detection by transmit time and tail loss probes (1; 0 leaves
      * RFC 6675 alone, as tests of its exact rules want). */
     int rack;
+    /* RFC 6937 Proportional Rate Reduction (tcp_prr.c): the window during
+     * SACK recovery follows what each ACK delivers, and is ssthresh at
+     * the end (1; 0: RFC 6675's immediate cwnd = ssthresh and RFC 6582's
+     * exit, cwnd = FlightSize + SMSS). */
+    int prr;
 };
 enum { GLASS_SYNCOOKIES_AUTO = 0, GLASS_SYNCOOKIES_ALWAYS = 1, GLASS_SYNCOOKIES_NEVER = 2 };
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg);

@@ -48,6 +48,7 @@ static const struct glass_tcp_config tcp_config_default = {
     .rcvbuf = TCP_BUF_DEFAULT,
     .sndbuf = TCP_BUF_DEFAULT,
     .rack = 1,                      /* RFC 8985 RACK-TLP (tcp_rack.c) */
+    .prr = 1,                       /* loss: RFC 6937 PRR (tcp_prr.c) */
 };
 
 void glass_tcp_config_get(struct glass_stack *stack, struct glass_tcp_config *cfg)

@@ -313,8 +313,22 @@ struct tcp_rack_rec {
 #define TCP_RACK_REC_MIN 16     /* bounds of the record (entries): it starts at the
                                  * first, doubles as needed up to 2 * sndbuf / MSS */
 #define TCP_RACK_REC_MAX 4096
-#define TCP_RACK_PTO_MIN (10 * GLASS_USEC_PER_MSEC)     /* Linux's floor under 2*SRTT */
+/* loss: the floor under 2*SRTT.  Linux's tcp_schedule_loss_probe adds
+ * TCP_TIMEOUT_MIN (2 jiffies, 2 ms at HZ=1000) to 2*SRTT; it was a 10 ms
+ * floor until Linux 4.x.  On a path of microseconds each probe is a stall
+ * of the floor (an ACK lost when one super-segment is the whole flight),
+ * at 1% ACK loss tens of them a second: 10 ms cost about a fifth of the
+ * time. */
+#define TCP_RACK_PTO_MIN (2 * GLASS_USEC_PER_MSEC)
 #define TCP_RACK_WCDELACKT (200 * GLASS_USEC_PER_MSEC)  /* RFC 8985 7.2 WCDelAckT */
+
+/* loss: RFC 6937 Proportional Rate Reduction state (tcp_prr.c) */
+struct tcp_prr {
+    bool active;                /* in a SACK recovery, cfg.prr on */
+    uint32_t recover_fs;        /* RecoverFS: FlightSize when recovery began */
+    uint64_t delivered;         /* prr_delivered */
+    uint64_t out;               /* prr_out */
+};
 
 struct tcp_rack {
     /* the record of sent segments: a ring of cap entries, n in use from
@@ -408,6 +422,7 @@ struct tcp_cb {
     uint32_t fin_seq;
     bool fin_rcvd;                  /* the peer's FIN is in sequence (RCV.NXT past it) */
     bool syn_retransmitted;         /* RFC 5681 3.1: IW = 1 segment then */
+    bool syn_acked;                 /* SND.UNA has moved past ISS (tcp_syn_is_acked) */
 
     int error;                      /* ECONNRESET, ECONNREFUSED, ETIMEDOUT...:
                                      * reported once by the socket (SO_ERROR) */
@@ -473,7 +488,18 @@ struct tcp_cb {
     glass_time_t ts_recent_stamp;   /* when TS.Recent was set (the 24-day rule, 5.5) */
     uint32_t last_ack_sent;         /* Last.ACK.sent (RFC 7323 4.3) */
     struct tcp_rack rack;           /* rack: RFC 8985 RACK-TLP (tcp_rack.c) */
+    struct tcp_prr prr;             /* loss: RFC 6937 PRR (tcp_prr.c) */
 };
+
+/* Our SYN is acknowledged.  Not seq_gt(SND.UNA, ISS): sequence numbers
+ * compare only within 2^31 (RFC 9293 3.4), so after 2 GiB sent that
+ * turned false and the send buffer's base went back to ISS + 1.  SND.UNA
+ * starts at ISS and only tcp_ack_advance moves it, which sets syn_acked;
+ * SND.UNA != ISS covers control blocks made ESTABLISHED directly. */
+static inline bool tcp_syn_is_acked(const struct tcp_cb *tcb)
+{
+    return tcb->syn_acked || tcb->snd_una != tcb->iss;
+}
 
 /* ---- the lookup table (tcp_hash.c, wt-fast) ------------------------------------ */
 
@@ -694,6 +720,10 @@ uint32_t tcp_tso_seg_payload(const struct tcp_cb *tcb);
  * checksum.  t is the TCP header in pkb, tcplen header + text. */
 bool tcp_tso_partial_csum(struct glass_stack *stack, struct pkb *pkb, uint8_t *t, size_t tcplen,
                           uint32_t src, uint32_t dst, uint16_t gso_size, bool df);
+/* loss: how much of a contiguous range of len bytes one transmission may
+ * carry when it is a retransmission or SACK-recovery send: up to the TSO
+ * limit where the device cuts super-segments, else one MSS. */
+uint32_t tcp_tso_range_len(struct tcp_cb *tcb, uint32_t mss, uint32_t len);
 /* ---- tcp_ack.c ------------------------------------------------------------------- */
 
 /* RFC 9293 3.10.7.4 fifth check, sender's half, for a segment whose ACK
@@ -754,8 +784,29 @@ void tcp_sack_on_rto(struct tcp_cb *tcb);
  * the FIN rides when that reaches the end of the data and one is
  * queued); false when nothing went. */
 bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
+/* loss: as tcp_output_range, but up to a TSO super-segment of *len
+ * (tcp_tso_range_len) instead of one MSS: a lost GSO frame goes again
+ * in one write, not one per MSS. */
+bool tcp_output_range_tso(struct tcp_cb *tcb, uint32_t seq, uint32_t *len);
 /* The send MSS (following the path MTU cache). */
 uint32_t tcp_output_smss(struct tcp_cb *tcb);
+
+/* ---- tcp_prr.c: RFC 6937 Proportional Rate Reduction (loss) ---------------------- */
+/* cfg.prr: PRR sets cwnd during SACK recovery. */
+bool tcp_prr_on(const struct tcp_cb *tcb);
+/* The bytes the scoreboard holds SACKed (for DeliveredData). */
+uint32_t tcp_prr_sacked_bytes(const struct tcp_cb *tcb);
+/* tcp_sack.c: recovery begins (RecoverFS = FlightSize, counters 0). */
+void tcp_prr_begin(struct tcp_cb *tcb);
+/* tcp_sack.c: bytes sent during recovery (prr_out). */
+void tcp_prr_sent(struct tcp_cb *tcb, uint32_t bytes);
+/* tcp_ack.c: an ACK reported delivered_data bytes delivered (change in
+ * SND.UNA + change in SACKed bytes): cwnd = pipe + sndcnt (RFC 6937 3). */
+void tcp_prr_ack(struct tcp_cb *tcb, int64_t delivered_data);
+/* tcp_sack.c: recovery ended by the cumulative ACK: cwnd = ssthresh. */
+void tcp_prr_end(struct tcp_cb *tcb);
+/* tcp_sack.c: recovery abandoned (RTO): PRR stops, cwnd left alone. */
+void tcp_prr_abort(struct tcp_cb *tcb);
 
 /* ---- tcp_rack.c: RFC 8985 RACK-TLP ------------------------------------------------ */
 /* RACK (6): a segment is lost when one sent sufficiently later (by more
@@ -792,6 +843,10 @@ int64_t tcp_rack_pipe_adjust(const struct tcp_cb *tcb, uint32_t lost_below, uint
  * recovery (HighRxt does not move for those): seq, or the end of the
  * entry holding seq when it was resent since recovery began. */
 uint32_t tcp_rack_resent_skip(const struct tcp_cb *tcb, uint32_t seq);
+/* loss: the first sequence number in [seq, end) that RACK's marks resent
+ * in this recovery (where tcp_rack_resent_skip would skip), or end: a
+ * multi-MSS send from seq stops there. */
+uint32_t tcp_rack_resent_from(const struct tcp_cb *tcb, uint32_t seq, uint32_t end);
 /* tcp_sack.c: RFC 6675 recovery begins now. */
 void tcp_rack_recovery_begins(struct tcp_cb *tcb);
 /* tcp_sack.c, for RACK: bytes of [a, b) not SACKed. */

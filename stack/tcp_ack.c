@@ -204,7 +204,7 @@ static uint32_t tcp_ack_advance(struct tcp_cb *tcb, uint32_t ack)
     uint32_t acked = ack - tcb->snd_una;
     uint32_t bytes = acked;
     bool fin_acked = false;
-    if (!seq_gt(tcb->snd_una, tcb->iss) && bytes)
+    if (!tcp_syn_is_acked(tcb) && bytes)
         bytes--; /* the SYN */
     if (tcb->fin_sent && seq_gt(ack, tcb->fin_seq) && bytes) {
         bytes--; /* the FIN */
@@ -213,6 +213,7 @@ static uint32_t tcp_ack_advance(struct tcp_cb *tcb, uint32_t ack)
     bytes = (uint32_t)GLASS_MIN((size_t)bytes, tcb->sndbuf.len);
     tcp_buf_drop(&tcb->sndbuf, bytes);
     tcb->snd_una = ack;
+    tcb->syn_acked = true;
     if (seq_lt(tcb->snd_nxt, ack))
         tcb->snd_nxt = ack;
     if (bytes || fin_acked)
@@ -240,7 +241,7 @@ static void tcp_ack_syn_rto(struct tcp_cb *tcb)
 
 static void tcp_new_ack(struct tcp_cb *tcb, const struct tcp_seg *seg)
 {
-    bool syn_acked_now = !seq_gt(tcb->snd_una, tcb->iss);
+    bool syn_acked_now = !tcp_syn_is_acked(tcb);
     if (!tcp_ack_rtt(tcb, seg->ack))
         tcp_ts_rtt(tcb, seg); /* RFC 7323 4 RTTM: TSecr, tcp_ts.c */
     if (syn_acked_now)
@@ -307,6 +308,7 @@ bool tcp_ack_input(struct tcp_cb *tcb, const struct tcp_seg *seg)
     tcb->persist_probes_out = 0; /* the peer is alive */
     bool dup = tcp_is_dupack(tcb, seg);
     bool new_ack = seq_gt(seg->ack, tcb->snd_una);
+    uint32_t prr_una = tcb->snd_una, prr_sacked = tcp_prr_sacked_bytes(tcb); /* loss */
     if (new_ack)
         tcp_new_ack(tcb, seg);
     /* SACK (tcp_sack.c): the scoreboard, once SND.UNA has moved */
@@ -316,6 +318,10 @@ bool tcp_ack_input(struct tcp_cb *tcb, const struct tcp_seg *seg)
     else if (!new_ack && sacked && seg->ack == tcb->snd_una)
         tcp_sack_maybe_recover(tcb, tcb->dupacks); /* RFC 6675 5 (2): IsLost */
     tcp_rack_ack(tcb, seg, new_ack, sacked); /* rack: RFC 8985 6.2, 7.4 (tcp_rack.c) */
+    /* loss: RFC 6937 DeliveredData = change in SND.UNA + change in SACKed
+     * bytes; PRR sets cwnd for this ACK's sends (tcp_prr.c) */
+    tcp_prr_ack(tcb, (int64_t)(tcb->snd_una - prr_una) + (int64_t)tcp_prr_sacked_bytes(tcb) -
+                         (int64_t)prr_sacked);
     tcp_window_update(tcb, seg);
     bool fin_acked = tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seq);
     tcp_output(tcb);

@@ -45,7 +45,7 @@
 /* Our SYN occupies ISS; it is acknowledged once SND.UNA has moved past. */
 static bool tcp_syn_acked(const struct tcp_cb *tcb)
 {
-    return seq_gt(tcb->snd_una, tcb->iss);
+    return tcp_syn_is_acked(tcb); /* not seq_gt: wrong past 2 GiB (tcp.h) */
 }
 
 /* The sequence number of sndbuf's first byte: SND.UNA, or ISS+1 while our
@@ -534,7 +534,7 @@ bool tcp_limited_transmit(struct tcp_cb *tcb)
 
 /* ---- for SACK recovery (tcp_sack.c) ---------------------------------------------- */
 
-bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len)
+static bool tcp_output_range_cut(struct tcp_cb *tcb, uint32_t seq, uint32_t *len, bool tso)
 {
     if (!tcp_synchronized(tcb) || tcp_fin_acked(tcb))
         return false;
@@ -543,12 +543,23 @@ bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len)
     /* Cut again while IPv4 refuses it as over the path MTU and the MSS
      * goes down (tcp_xmit; bounded: the MSS only shrinks). */
     for (;;) {
-        uint32_t n = GLASS_MIN(*len, tcp_smss(tcb));
+        uint32_t n = tso ? tcp_tso_range_len(tcb, tcp_smss(tcb), *len) /* loss: tcp_tso.c */
+                         : GLASS_MIN(*len, tcp_smss(tcb));
         if (tcp_output_segment(tcb, seq, n, false)) {
             *len = n;
             return true;
         }
     }
+}
+
+bool tcp_output_range(struct tcp_cb *tcb, uint32_t seq, uint32_t *len)
+{
+    return tcp_output_range_cut(tcb, seq, len, false);
+}
+
+bool tcp_output_range_tso(struct tcp_cb *tcb, uint32_t seq, uint32_t *len)
+{
+    return tcp_output_range_cut(tcb, seq, len, true);
 }
 
 uint32_t tcp_output_smss(struct tcp_cb *tcb)

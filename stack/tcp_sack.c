@@ -375,25 +375,37 @@ static bool sack_first_hole_from(const struct tcp_cb *tcb, uint32_t from, uint32
 }
 
 /* RFC 6675 4 NextSeg: the range [*seq, *end) to send next, by rules
- * (1)-(4) in order. */
-static enum sack_rule sack_next_seg(const struct tcp_cb *tcb, uint32_t *seq, uint32_t *end)
+ * (1)-(4) in order.  loss: rules (RACK), (1) and (2) give up to `max`
+ * bytes (a multiple of SMSS, the caller's cwnd - pipe) of one contiguous
+ * range every octet of which the rule picks -- what successive one-SMSS
+ * NextSeg calls would have sent, in one TSO super-segment
+ * (tcp_tso_range_len); rules (3) and (4) stay one SMSS. */
+static enum sack_rule sack_next_seg(const struct tcp_cb *tcb, uint32_t *seq, uint32_t *end,
+                                    uint32_t max)
 {
     const struct tcp_sack *s = &tcb->sack;
     uint32_t smss = sack_smss(tcb);
+    max = GLASS_MAX(max, smss);
     uint32_t from = seq_max(s->high_rxt, tcb->snd_una);
     uint32_t a, b;
     /* rack: first, a segment RACK marked lost (RFC 8985 6.2 step 5) --
      * anywhere, a lost retransmission below HighRxt included. */
     if (tcp_rack_first_lost(tcb, &a, &b)) {
         *seq = a;
-        *end = seq_min(b, a + smss);
+        *end = seq_min(b, a + max); /* loss: one unSACKed run of one lost record */
         return NEXTSEG_RACK;
     }
     /* (1) the first unSACKed sequence above HighRxt, below the highest
      *     SACKed octet, for which IsLost() holds. */
-    if (sack_first_hole_from(tcb, from, &a, &b) && seq_lt(a, sack_lost_below(tcb))) {
+    uint32_t lost = sack_lost_below(tcb);
+    if (sack_first_hole_from(tcb, from, &a, &b) && seq_lt(a, lost)) {
         *seq = a;
         *end = seq_min(b, a + smss);
+        /* loss: further, while every octet is IsLost and not resent by
+         * RACK's marks in this recovery (rule (1) would skip those) */
+        uint32_t more = seq_min(seq_min(b, lost), a + max);
+        more = seq_min(more, tcp_rack_resent_from(tcb, a, more));
+        *end = seq_max(*end, more);
         return NEXTSEG_LOST;
     }
     /* (2) unsent data, if the receiver's window allows. */
@@ -401,7 +413,7 @@ static enum sack_rule sack_next_seg(const struct tcp_cb *tcb, uint32_t *seq, uin
     uint32_t wend = tcb->snd_una + tcb->snd_wnd;
     if (seq_lt(tcb->snd_max, dend) && seq_lt(tcb->snd_max, wend)) {
         *seq = tcb->snd_max;
-        *end = seq_min(seq_min(dend, wend), tcb->snd_max + smss);
+        *end = seq_min(seq_min(dend, wend), tcb->snd_max + max); /* loss: up to max */
         return NEXTSEG_NEW;
     }
     if (tcb->fin_queued && !tcb->fin_sent && tcb->snd_max == dend) {
@@ -442,9 +454,12 @@ static uint32_t sack_send(struct tcp_cb *tcb, uint32_t seq, uint32_t end)
 {
     uint32_t dend = sack_data_end(tcb);
     uint32_t len = span(seq, seq_min(end, dend));
-    if (!tcp_output_range(tcb, seq, &len))
+    /* loss: more than one SMSS only where NextSeg gave it, as one TSO
+     * super-segment (tcp_tso.c); else cut to one SMSS there */
+    if (!tcp_output_range_tso(tcb, seq, &len))
         return seq;
     uint32_t sent = seq + len;
+    tcp_prr_sent(tcb, len); /* loss: prr_out (tcp_prr.c) */
     if (tcb->fin_sent && sent == tcb->fin_seq)
         sent++;
     return sent;
@@ -486,6 +501,7 @@ bool tcp_sack_maybe_recover(struct tcp_cb *tcb, unsigned dupacks)
         tcb->cc->on_fast_retransmit(tcb);
     if (tcb->cwnd > tcb->ssthresh)
         tcb->cwnd = tcb->ssthresh;
+    tcp_prr_begin(tcb); /* loss: RFC 6937 PRR sets cwnd per ACK from here (tcp_prr.c) */
     if (by_rack) {
         /* rack: what RACK marked goes first, by NextSeg in tcp_output */
         TRACE(tcb->stack, GLASS_TRACE_TCP,
@@ -533,6 +549,7 @@ void tcp_sack_recovery_ack(struct tcp_cb *tcb)
         tcb->dupacks = 0;
         if (tcb->cc->on_recovery_exit)
             tcb->cc->on_recovery_exit(tcb);
+        tcp_prr_end(tcb); /* loss: RFC 6937: cwnd = ssthresh (tcp_prr.c) */
         TRACE(tcb->stack, GLASS_TRACE_TCP, "tcp   SACK recovery done: cwnd=%u ssthresh=%u",
               tcb->cwnd, tcb->ssthresh);
         return;
@@ -556,7 +573,9 @@ void tcp_sack_output(struct tcp_cb *tcb)
         if (tcb->cwnd < pipe || tcb->cwnd - pipe < smss)
             return;
         uint32_t seq, end;
-        enum sack_rule rule = sack_next_seg(tcb, &seq, &end); /* (C.1) */
+        /* loss: (C) allows as many segments as cwnd - pipe holds whole */
+        uint32_t room = (tcb->cwnd - pipe) / smss * smss;
+        enum sack_rule rule = sack_next_seg(tcb, &seq, &end, room); /* (C.1) */
         if (rule == NEXTSEG_NONE)
             return;
         uint32_t sent = sack_send(tcb, seq, end);
@@ -594,6 +613,7 @@ void tcp_sack_on_rto(struct tcp_cb *tcb)
         STAT_INC(tcb->stack, tcp, sack_reneging);
     s->nsb = 0;
     s->recovery = false;
+    tcp_prr_abort(tcb); /* loss: the RTO sets cwnd (tcp_prr.c) */
     s->high_rxt = tcb->snd_una;
     s->rescue_done = false;
 }

@@ -168,12 +168,17 @@ rm -f "$stale" "$XDG_RUNTIME_DIR"/other.*.sock
 # ---- C. glass-httpd: LISTEN, then ESTABLISHED during a transfer ------------------------
 W=$SCRATCH/www
 mkdir -p "$W"
-random_file "$W/f.bin" 1
+# 2 MiB: more than glass's 1 MiB send buffer and the client's receive
+# buffer together, so glass-httpd cannot have written it all (and closed:
+# FIN-WAIT-1) before glassctl looks; with 1 MiB it could, as soon as the
+# client's kernel had acknowledged the response header's few hundred bytes
+# while glass-httpd was still filling the buffer.
+random_file "$W/f.bin" 2
 httpd_start --root "$W"
 httpd_wait_ready
 ctl ss-listen ss
 expect_line ss-listen "^tcp +LISTEN +0 +[0-9]+ +\*:80 +\*:\* "
-# A client that asks for 1 MiB with a 16 KiB receive buffer and reads
+# A client that asks for 2 MiB with a 16 KiB receive buffer and reads
 # nothing until $OUT/read.go appears (bounded: 20 s): glass's end stays
 # ESTABLISHED with data queued while glassctl looks, whatever the timing
 # (a rate-limited curl let the kernel's autotuned buffer take the whole

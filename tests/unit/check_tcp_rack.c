@@ -223,9 +223,15 @@ START_TEST(rfc8985_7_3_probe_sends_new_data_when_window_allows)
     t->cwnd = 5 * MSS;                      /* but cwnd is full: only a probe may go */
     unlock();
     harness_advance(&H, 20 * MS);
+    /* two full-sized segments (one MSS each without TSO): the receiver
+     * must ACK every second one at once (RFC 5681 4.2), where one alone
+     * may wait for its delayed-ACK timer */
     expect_seg(10);
+    expect_seg(11);
     expect_none();
+    ck_assert_uint_eq(ctr("tcp.tlp_probes"), 1);
     ck_assert_uint_eq(ctr("tcp.tlp_probes_new"), 1);
+    ck_assert_uint_eq(t->rack.tlp_end_seq, t->snd_max);
     ck_assert_uint_eq(ctr("tcp.retransmits"), 0);
 }
 END_TEST

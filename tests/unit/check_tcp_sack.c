@@ -43,6 +43,9 @@ static void setup(void)
     struct glass_tcp_config cfg;
     glass_tcp_config_get(H.stack, &cfg);
     cfg.rack = 0;
+    /* ...and RFC 6675 4.2's immediate cwnd = ssthresh, which RFC 6937
+     * PRR (on by default) replaces: check_tcp_prr.c. */
+    cfg.prr = 0;
     ck_assert_int_eq(glass_tcp_config_set(H.stack, &cfg), 0);
     memset(&C, 0, sizeof C);
     C.h = &H;
