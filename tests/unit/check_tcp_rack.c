@@ -59,20 +59,12 @@ struct rseg {
 
 static bool pop(struct rseg *r)
 {
-    static uint8_t f[70000];
-    size_t n;
-    do {
-        n = harness_tx_pop(&H, f, sizeof f);
-        if (n == 0)
-            return false;
-    } while (get_be16(f + 12) != 0x0800);
-    const uint8_t *ip = f + 14;
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    const uint8_t *t = ip + ihl;
-    size_t doff = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
-    r->seq = get_be32(t + TCP_OFF_SEQ);
-    r->flags = t[TCP_OFF_FLAGS];
-    r->dlen = get_be16(ip + 2) - ihl - doff;
+    struct tcp_h_rx x;
+    if (!tcp_h_pop_opts(&H, &x))
+        return false;
+    r->seq = x.seq;
+    r->flags = x.flags;
+    r->dlen = x.dlen;
     return true;
 }
 

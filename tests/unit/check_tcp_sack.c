@@ -79,28 +79,17 @@ struct rseg {
  * and the SACK-permitted and SACK options. */
 static bool pop(struct rseg *r)
 {
-    static uint8_t f[70000];
-    size_t n;
-    do {
-        n = harness_tx_pop(&H, f, sizeof f);
-        if (n == 0)
-            return false;
-    } while (get_be16(f + 12) != 0x0800);
-    const uint8_t *ip = f + 14;
-    size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    ck_assert_uint_eq(ip[9], 6);
-    const uint8_t *t = ip + ihl;
-    size_t doff = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
+    struct tcp_h_rx x;
+    if (!tcp_h_pop_opts(&H, &x))
+        return false;
     memset(r, 0, sizeof *r);
-    r->seq = get_be32(t + TCP_OFF_SEQ);
-    r->ack = get_be32(t + TCP_OFF_ACK);
-    r->flags = t[TCP_OFF_FLAGS];
-    r->dlen = get_be16(ip + 2) - ihl - doff;
-    struct tcp_opts o;
-    ck_assert_int_eq(tcp_opts_parse(t + TCP_HLEN, doff - TCP_HLEN, &o), 0);
-    r->sack_perm = o.sack_perm;
-    r->nsack = o.nsack;
-    memcpy(r->sack, o.sack, sizeof r->sack);
+    r->seq = x.seq;
+    r->ack = x.ack;
+    r->flags = x.flags;
+    r->dlen = x.dlen;
+    r->sack_perm = x.o.sack_perm;
+    r->nsack = x.o.nsack;
+    memcpy(r->sack, x.o.sack, sizeof r->sack);
     return true;
 }
 
