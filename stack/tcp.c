@@ -525,13 +525,19 @@ static uint64_t siphash24(const uint8_t key[16], const uint8_t *m, size_t len)
     return v0 ^ v1 ^ v2 ^ v3;
 }
 
+size_t tcp_tuple_bytes(uint8_t *m, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
+{
+    put_addr(m, laddr);
+    memcpy(m + 4, &lport, 2);
+    put_addr(m + 6, faddr);
+    memcpy(m + 10, &fport, 2);
+    return 12;
+}
+
 uint32_t tcp_isn(const struct tcp_cb *tcb)
 {
     uint8_t m[12];
-    put_addr(m, tcb->laddr);
-    memcpy(m + 4, &tcb->lport, 2);
-    put_addr(m + 6, tcb->faddr);
-    memcpy(m + 10, &tcb->fport, 2);
+    tcp_tuple_bytes(m, tcb->laddr, tcb->lport, tcb->faddr, tcb->fport);
     uint32_t f = (uint32_t)siphash24(tcb->stack->tcp->isn_key, m, sizeof m);
     /* M: a timer that ticks every 4 microseconds (RFC 6528 3, RFC 793). */
     uint32_t clock = (uint32_t)(glass_stack_now(tcb->stack) / 4);
@@ -548,16 +554,19 @@ uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *m, size_t len)
  * random offset, so timestamps neither reveal the host's uptime nor tie
  * connections together (Linux: secure_tcp_ts_off).  The ISN's keyed hash
  * over the four-tuple, with a tag so the two values are unrelated. */
-uint32_t tcp_ts_offset_hash(const struct tcp_cb *tcb)
+uint32_t tcp_ts_offset(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                       uint32_t faddr, uint16_t fport)
 {
     uint8_t m[14];
-    put_addr(m, tcb->laddr);
-    memcpy(m + 4, &tcb->lport, 2);
-    put_addr(m + 6, tcb->faddr);
-    memcpy(m + 10, &tcb->fport, 2);
+    tcp_tuple_bytes(m, laddr, lport, faddr, fport);
     m[12] = 'T';
     m[13] = 'S';
-    return (uint32_t)siphash24(tcb->stack->tcp->isn_key, m, sizeof m);
+    return (uint32_t)siphash24(stack->tcp->isn_key, m, sizeof m);
+}
+
+uint32_t tcp_ts_offset_hash(const struct tcp_cb *tcb)
+{
+    return tcp_ts_offset(tcb->stack, tcb->laddr, tcb->lport, tcb->faddr, tcb->fport);
 }
 
 /* ---- waking --------------------------------------------------------------------- */

@@ -892,6 +892,13 @@ uint16_t tcp_ws_field(const struct tcp_cb *tcb, uint32_t wnd, uint8_t flags);
 uint32_t tcp_ws_round_up(const struct tcp_cb *tcb, uint32_t wnd);
 
 /* The per-connection TSval offset (tcp.c: keyed hash of the four-tuple). */
+/* The four-tuple as 12 bytes, local side first (network order): what
+ * the keyed hashes of the ISN, the TS offset and SYN cookies cover. */
+size_t tcp_tuple_bytes(uint8_t *m, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport);
+/* The same offset for a four-tuple with no control block yet (a SYN
+ * cookie's SYN-ACK). */
+uint32_t tcp_ts_offset(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
+                       uint32_t faddr, uint16_t fport);
 uint32_t tcp_ts_offset_hash(const struct tcp_cb *tcb);
 /* Our TSval clock now: 1 ms ticks of the stack clock plus ts_offset
  * (RFC 7323 5.4: between 1 ms and 1 s per tick). */

@@ -79,21 +79,11 @@ static uint32_t syncookie_period(const struct glass_stack *stack)
     return (uint32_t)(glass_stack_now(stack) / TCP_SYNCOOKIE_PERIOD);
 }
 
-/* The four-tuple as bytes, local side first (like tcp_isn). */
-static size_t put_tuple(uint8_t *m, uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
-{
-    put_addr(m, laddr);
-    memcpy(m + 4, &lport, 2);
-    put_addr(m + 6, faddr);
-    memcpy(m + 10, &fport, 2);
-    return 12;
-}
-
 static uint32_t cookie_h1(const struct glass_stack *stack, uint32_t laddr, uint16_t lport,
                           uint32_t faddr, uint16_t fport)
 {
     uint8_t m[14] = {'C', '1'};
-    put_tuple(m + 2, laddr, lport, faddr, fport);
+    tcp_tuple_bytes(m + 2, laddr, lport, faddr, fport);
     return (uint32_t)tcp_siphash(stack->tcp->isn_key, m, sizeof m);
 }
 
@@ -102,7 +92,7 @@ static uint32_t cookie_h2(const struct glass_stack *stack, uint32_t laddr, uint1
                           unsigned mss_idx, unsigned opts)
 {
     uint8_t m[24] = {'C', '2'};
-    size_t n = 2 + put_tuple(m + 2, laddr, lport, faddr, fport);
+    size_t n = 2 + tcp_tuple_bytes(m + 2, laddr, lport, faddr, fport);
     put_be32(m + n, irs);
     put_be32(m + n + 4, period);
     m[n + 8] = (uint8_t)mss_idx;
@@ -160,25 +150,11 @@ static unsigned syncookie_mss_index(const struct tcp_seg *seg)
 #define COOKIE_SACK 0x10u
 #define COOKIE_ECN 0x20u     /* never set: glass has no ECN */
 
-/* The four-tuple's TS clock offset, as the child will have it
- * (tcp_ts_offset_hash reads only the stack and the four-tuple). */
-static uint32_t syncookie_ts_offset(struct glass_stack *stack, const struct tcp_seg *seg)
-{
-    struct tcp_cb t = {
-        .stack = stack,
-        .laddr = seg->dst,
-        .lport = seg->dport,
-        .faddr = seg->src,
-        .fport = seg->sport,
-    };
-    return tcp_ts_offset_hash(&t);
-}
-
 /* Our TS clock for this four-tuple, as tcp_ts_now gives it to the child. */
 static uint32_t syncookie_ts_now(struct glass_stack *stack, const struct tcp_seg *seg)
 {
     return (uint32_t)(glass_stack_now(stack) / GLASS_USEC_PER_MSEC) +
-           syncookie_ts_offset(stack, seg);
+           tcp_ts_offset(stack, seg->dst, seg->dport, seg->src, seg->sport);
 }
 
 /* E for this SYN, or TCP_SYNCOOKIE_NO_TS when the SYN-ACK carries no
