@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -105,6 +106,19 @@ int glass_app_parse_ulong(const char *s, unsigned long max, unsigned long *out)
         v = v * 10 + (unsigned long)(*s - '0');
     }
     *out = v;
+    return 0;
+}
+
+int glass_app_parse_seconds(const char *s, double min, double max, double *secs)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno || !isfinite(v) || v < min || v > max)
+        return -1;
+    *secs = v;
     return 0;
 }
 

@@ -148,6 +148,14 @@ int glass_app_parse_route(const char *spec, struct glass_route_spec *out, char *
 int glass_app_parse_trace(const char *list, unsigned *mask, char *err, size_t errlen);
 /* Decimal digits only (no sign, no spaces, no 0x), value <= max: 0, or -1. */
 int glass_app_parse_ulong(const char *s, unsigned long max, unsigned long *out);
+/* Decimal seconds ("0.2", "1", "1.5"): a finite number min <= v <= max:
+ * 0 and *secs, or -1. */
+int glass_app_parse_seconds(const char *s, double min, double max, double *secs);
+/* Seconds as stack time, rounded to the nearest microsecond. */
+static inline glass_time_t glass_app_usec(double secs)
+{
+    return (glass_time_t)(secs * GLASS_USEC_PER_SEC + 0.5);
+}
 /* A decimal port number 1..65535 and nothing else: 0, or -1. */
 int glass_app_parse_port(const char *s, unsigned *port);
 /* --dns ADDR: a unicast IPv4 address of a DNS server: 0, or -1 with err set. */

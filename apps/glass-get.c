@@ -36,7 +36,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -113,17 +112,13 @@ static const struct glass_app_option get_options[] = {
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
     struct get *g = ctx;
-    char *end;
 
     switch (key) {
     case KEY_OUTPUT:
         g->output = arg;
         return 0;
     case KEY_TIMEOUT:
-        errno = 0;
-        g->timeout = strtod(arg, &end);
-        if (*arg && !*end && !errno && isfinite(g->timeout) && g->timeout > 0 &&
-            g->timeout <= 86400)
+        if (glass_app_parse_seconds(arg, 0, 86400, &g->timeout) == 0 && g->timeout > 0)
             return 0;
         snprintf(err, errlen, "-w '%s': bad timeout, expected SECONDS > 0 (at most 86400)", arg);
         return -1;

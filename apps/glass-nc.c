@@ -40,7 +40,6 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -102,22 +101,10 @@ static const struct glass_app_option nc_options[] = {
     {0},
 };
 
-static int parse_seconds(const char *s, glass_time_t *out)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno || !isfinite(v) || v < 0 || v > NC_MAX_SECONDS)
-        return -1;
-    *out = (glass_time_t)(v * GLASS_USEC_PER_SEC + 0.5);
-    return 0;
-}
-
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
     struct nc *nc = ctx;
+    double secs;
 
     switch (key) {
     case KEY_UDP:
@@ -141,14 +128,16 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         snprintf(err, errlen, "-p '%s': bad port, expected an integer 1..65535", arg);
         return -1;
     case KEY_WAIT:
-        if (parse_seconds(arg, &nc->idle) == 0 && nc->idle > 0) {
+        if (glass_app_parse_seconds(arg, 0, NC_MAX_SECONDS, &secs) == 0 &&
+            (nc->idle = glass_app_usec(secs)) > 0) {
             nc->has_idle = true;
             return 0;
         }
         snprintf(err, errlen, "-w '%s': bad timeout, expected SECONDS > 0", arg);
         return -1;
     case KEY_QUIT:
-        if (parse_seconds(arg, &nc->linger) == 0) {
+        if (glass_app_parse_seconds(arg, 0, NC_MAX_SECONDS, &secs) == 0) {
+            nc->linger = glass_app_usec(secs);
             nc->has_linger = true;
             return 0;
         }

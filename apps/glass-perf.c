@@ -101,19 +101,6 @@ static const struct glass_app_option perf_options[] = {
     {0},
 };
 
-static int parse_seconds(const char *arg, double min, double max, double *out)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(arg, &end);
-    if (errno || end == arg || *end || !(v >= min && v <= max))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
     struct perf *p = ctx;
@@ -132,12 +119,12 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
         snprintf(err, errlen, "-p '%s': bad port, expected an integer 1..65535", arg);
         return -1;
     case KEY_INTERVAL:
-        if (parse_seconds(arg, 0.1, PERF_MAX_TIME, &p->interval) == 0)
+        if (glass_app_parse_seconds(arg, 0.1, PERF_MAX_TIME, &p->interval) == 0)
             return 0;
         snprintf(err, errlen, "-i '%s': bad interval, expected seconds 0.1..86400", arg);
         return -1;
     case KEY_TIME:
-        if (parse_seconds(arg, 0.1, PERF_MAX_TIME, &p->time) == 0)
+        if (glass_app_parse_seconds(arg, 0.1, PERF_MAX_TIME, &p->time) == 0)
             return 0;
         snprintf(err, errlen, "-t '%s': bad time, expected seconds 0.1..86400", arg);
         return -1;

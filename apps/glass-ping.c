@@ -101,24 +101,11 @@ static const struct glass_app_option ping_options[] = {
     {0},
 };
 
-/* Decimal seconds ("0.2", "1", "1.5") >= min -> microseconds. */
-static int parse_seconds(const char *s, double min, glass_time_t *out)
-{
-    char *end;
-    double v;
-
-    errno = 0;
-    v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno || !isfinite(v) || v < min || v > PING_MAX_SECONDS)
-        return -1;
-    *out = (glass_time_t)(v * GLASS_USEC_PER_SEC + 0.5);
-    return 0;
-}
-
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
     struct ping *p = ctx;
     unsigned long v;
+    double secs;
 
     switch (key) {
     case KEY_COUNT:
@@ -130,8 +117,10 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
                  PING_MAX_COUNT);
         return -1;
     case KEY_INTERVAL:
-        if (parse_seconds(arg, PING_MIN_INTERVAL, &p->interval) == 0)
+        if (glass_app_parse_seconds(arg, PING_MIN_INTERVAL, PING_MAX_SECONDS, &secs) == 0) {
+            p->interval = glass_app_usec(secs);
             return 0;
+        }
         snprintf(err, errlen, "-i '%s': bad interval, expected SECONDS >= 0.001", arg);
         return -1;
     case KEY_SIZE:
@@ -143,8 +132,10 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
                  PING_MAX_SIZE);
         return -1;
     case KEY_TIMEOUT:
-        if (parse_seconds(arg, 0, &p->linger) == 0)
+        if (glass_app_parse_seconds(arg, 0, PING_MAX_SECONDS, &secs) == 0) {
+            p->linger = glass_app_usec(secs);
             return 0;
+        }
         snprintf(err, errlen, "-W '%s': bad timeout, expected SECONDS >= 0", arg);
         return -1;
     case KEY_QUIET:

@@ -22,7 +22,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -120,7 +119,6 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 static int on_option(void *ctx, int key, const char *arg, char *err, size_t errlen)
 {
     struct tr *t = ctx;
-    char *end;
     double v;
 
     switch (key) {
@@ -149,10 +147,8 @@ static int on_option(void *ctx, int key, const char *arg, char *err, size_t errl
                  TR_MAX_NPROBES);
         return -1;
     case KEY_WAIT:
-        errno = 0;
-        v = strtod(arg, &end);
-        if (*arg && *end == '\0' && !errno && isfinite(v) && v > 0 && v <= TR_MAX_WAIT_SECONDS) {
-            t->wait = (glass_time_t)(v * GLASS_USEC_PER_SEC + 0.5);
+        if (glass_app_parse_seconds(arg, 0, TR_MAX_WAIT_SECONDS, &v) == 0 && v > 0) {
+            t->wait = glass_app_usec(v);
             if (t->wait == 0)
                 t->wait = 1;
             return 0;
