@@ -107,7 +107,14 @@ static struct pkb *gso_one(struct glass_stack *stack, const struct pkb *pkb,
         return NULL;
     uint8_t *d = pkb_put(s, g->hdrs + text);
     memcpy(d, pkb->data, g->hdrs);
-    memcpy(d + g->hdrs, pkb->data + g->hdrs + off, text);
+    /* The text is copied and, when the checksum is ours to compute,
+     * summed in the same pass (checksum.c), as tcp_output.c does. */
+    const uint8_t *src = pkb->data + g->hdrs + off;
+    uint32_t text_sum = 0;
+    if (partial)
+        memcpy(d + g->hdrs, src, text);
+    else
+        text_sum = csum_copy(d + g->hdrs, src, text, 0);
     s->nif = pkb->nif;
     s->nexthop = pkb->nexthop;
     s->stamp = pkb->stamp;
@@ -143,8 +150,10 @@ static struct pkb *gso_one(struct glass_stack *stack, const struct pkb *pkb,
         s->csum_start = s->l4;
         s->csum_off = TCP_OFF_CSUM;
     } else {
+        size_t thlen = g->hdrs - g->l4;
         put_be16(t + TCP_OFF_CSUM, 0);
-        put_be16(t + TCP_OFF_CSUM, csum_finish(csum_add(sum, t, tcplen)));
+        sum = csum_block_add(csum_add(sum, t, thlen), text_sum, thlen);
+        put_be16(t + TCP_OFF_CSUM, csum_finish(sum));
         s->csum = PKB_CSUM_NONE;
     }
     return s;
