@@ -76,29 +76,7 @@ static void unlock(void) { glass_stack_unlock(H.stack); }
  * `wnd`: SND.UNA = SND.NXT = ISS+1, RCV.NXT = IRS+1, cwnd = IW. */
 static struct tcp_cb *established(uint16_t wnd)
 {
-    lock();
-    struct tcp_cb *t = tcp_tcb_new(H.stack);
-    ck_assert_ptr_nonnull(t);
-    t->laddr = A(H_OUR_IP);
-    t->faddr = A(H_PEER_IP);
-    t->lport = htons(LPORT);
-    t->fport = htons(PPORT);
-    t->iss = ISS;
-    t->snd_una = t->snd_nxt = t->snd_max = ISS + 1;
-    t->irs = IRS;
-    t->rcv_nxt = IRS + 1;
-    t->rcv_adv = IRS + 1;
-    t->snd_wnd = t->max_snd_wnd = wnd;
-    t->snd_wl1 = IRS;
-    t->snd_wl2 = ISS + 1;
-    t->peer_mss = MSS;
-    t->adv_mss = tcp_mss_to_advertise(H.stack, t->faddr);
-    t->recover = ISS;
-    tcp_mss_update(t);
-    tcp_set_state(t, TCP_ESTABLISHED);
-    t->cc->init(t);
-    tcp_tcb_link(t);
-    unlock();
+    struct tcp_cb *t = tcp_h_established_tcb(&H, LPORT, PPORT, ISS, IRS, MSS, wnd, false);
     C.wnd = wnd;
     return t;
 }

@@ -363,6 +363,36 @@ struct tcp_cb *tcp_h_connect_tcb(struct tcp_h_conn *c, uint32_t iss)
     return t;
 }
 
+struct tcp_cb *tcp_h_established_tcb(struct harness *h, uint16_t lport, uint16_t pport,
+                                     uint32_t iss, uint32_t irs, uint16_t mss, uint32_t wnd,
+                                     bool sack)
+{
+    glass_stack_lock(h->stack);
+    struct tcp_cb *t = tcp_tcb_new(h->stack);
+    ck_assert_ptr_nonnull(t);
+    t->laddr = A(H_OUR_IP);
+    t->faddr = A(H_PEER_IP);
+    t->lport = htons(lport);
+    t->fport = htons(pport);
+    t->iss = iss;
+    t->snd_una = t->snd_nxt = t->snd_max = iss + 1;
+    t->irs = irs;
+    t->rcv_nxt = t->rcv_adv = irs + 1;
+    t->snd_wnd = t->max_snd_wnd = wnd;
+    t->snd_wl1 = irs;
+    t->snd_wl2 = iss + 1;
+    t->peer_mss = mss;
+    t->adv_mss = tcp_mss_to_advertise(h->stack, t->faddr);
+    t->recover = iss;
+    t->sack.ok = t->sack.peer_perm = sack;
+    tcp_mss_update(t);
+    tcp_set_state(t, TCP_ESTABLISHED);
+    t->cc->init(t);
+    tcp_tcb_link(t);
+    glass_stack_unlock(h->stack);
+    return t;
+}
+
 struct tcp_cb *tcp_h_handshake_active(struct tcp_h_conn *c, uint32_t iss)
 {
     struct tcp_cb *t = tcp_h_connect_tcb(c, iss);

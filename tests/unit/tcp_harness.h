@@ -135,6 +135,15 @@ struct tcp_cb *tcp_h_connect_tcb(struct tcp_h_conn *c, uint32_t iss);
  * peer (seq c->irs), glass's ACK popped and checked: ESTABLISHED. */
 struct tcp_cb *tcp_h_handshake_active(struct tcp_h_conn *c, uint32_t iss);
 
+/* A control block 10.0.0.2:lport <> 10.0.0.1:pport as tcp_input leaves
+ * it after a handshake (ISS iss, IRS irs) in which the peer said MSS mss
+ * and window wnd, SACK permitted both ways when sack: ESTABLISHED, SND.UNA
+ * = SND.NXT = ISS+1, RCV.NXT = IRS+1, cwnd the congestion control's
+ * initial window, linked, nothing sent.  Takes the stack lock itself. */
+struct tcp_cb *tcp_h_established_tcb(struct harness *h, uint16_t lport, uint16_t pport,
+                                     uint32_t iss, uint32_t irs, uint16_t mss, uint32_t wnd,
+                                     bool sack);
+
 /* An ICMP destination unreachable from the peer (code; mtu the next-hop
  * MTU field of fragmentation needed, RFC 1191 4) quoting a datagram of
  * quoted_len bytes, DF set, that glass sent from 10.0.0.2:lport to
