@@ -38,15 +38,7 @@ static struct tseg S; /* the last segment popped */
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE")) /* e.g. GLASS_TEST_TRACE=1 CK_FORK=no */
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    /* A static neighbour: these tests run for virtual minutes, longer
-     * than an ARP entry lives, and must see only TCP on the wire. */
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    /* cc: these tests check RFC 5681 / RFC 6582's window arithmetic,
-     * which is NewReno's; CUBIC (the default) has check_tcp_cc.c. */
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H); /* GLASS_TEST_TRACE=1 CK_FORK=no for the trace */
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;

@@ -43,11 +43,7 @@ static void set_prr(int on)
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE"))
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H);
     set_prr(1);
 }
 

@@ -32,11 +32,7 @@ static struct harness H;
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE"))
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H);
     struct glass_tcp_config cfg;
     glass_tcp_config_get(H.stack, &cfg);
     ck_assert_int_eq(cfg.rack, 1); /* on by default */

@@ -31,13 +31,9 @@ static struct tcp_h_conn C;
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE"))
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
     /* RFC 6675 4.2 states the window reduction in RFC 5681's terms
      * (ssthresh = FlightSize / 2): NewReno's, not CUBIC's beta of 0.7. */
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H);
     /* These are RFC 6675's exact rules; RFC 8985 RACK-TLP (on by default)
      * would find the same losses by time instead: check_tcp_rack.c. */
     struct glass_tcp_config cfg;

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checksum.h"
@@ -282,6 +283,15 @@ void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16
     c->pport = pport;
     c->irs = 1000;
     c->wnd = 65535;
+}
+
+void tcp_h_start_sender(struct harness *h)
+{
+    harness_init(h);
+    if (getenv("GLASS_TEST_TRACE"))
+        glass_trace_set(h->stack, GLASS_TRACE_TCP, stderr);
+    ck_assert_int_eq(glass_arp_add_static(h->stack, h->nif, A(H_PEER_IP), H_PEER_MAC), 0);
+    tcp_h_use_cc(h, "newreno");
 }
 
 void tcp_h_use_cc(struct harness *h, const char *name)

@@ -107,6 +107,14 @@ void tcp_h_send_opts(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t f
  * MAC, and c reset to talk from pport to our lport (IRS 1000, window
  * 65535). */
 void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16_t pport);
+/* The usual start of a sender test on the virtual clock: a fresh
+ * harness, the tcp trace on stderr when GLASS_TEST_TRACE is set, the peer
+ * a static neighbour (such tests run for virtual minutes, longer than an
+ * ARP entry lives, and must see only TCP on the wire), and NewReno for
+ * new connections (RFC 5681 / RFC 6582's window arithmetic, which RFC
+ * 6675 4.2 and RFC 6937 state in the same terms; CUBIC, the default, has
+ * check_tcp_cc.c). */
+void tcp_h_start_sender(struct harness *h);
 /* New connections use congestion control `name` ("newreno" for tests of
  * RFC 5681 / RFC 6582 window arithmetic; CUBIC, the default, has
  * check_tcp_cc.c). */
