@@ -38,22 +38,9 @@ static void teardown(void)
 
 /* ---- segments out, with their options -------------------------------------- */
 
-
-/* The next TCP segment glass sent (ARP skipped), options parsed. */
-static bool tx_pop_opts(struct tcp_h_rx *r)
-{
-    return tcp_h_pop_opts(&h, r);
-}
-
 static void pop(struct tcp_h_rx *r)
 {
-    ck_assert_msg(tx_pop_opts(r), "no segment sent");
-}
-
-static void expect_none(void)
-{
-    struct tcp_h_rx r;
-    ck_assert_msg(!tx_pop_opts(&r), "unexpected segment flags 0x%x seq %u", r.flags, r.seq);
+    ck_assert_msg(tcp_h_pop_opts(&h, r), "no segment sent");
 }
 
 /* ---- segments in ------------------------------------------------------------- */
@@ -92,7 +79,7 @@ static struct tcp_cb *passive(int ws, bool ts, uint32_t tsval, struct tcp_h_rx *
     struct tcp_cb *t = tcp_h_find(&h, c.lport, c.pport);
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(t->state, TCP_ESTABLISHED);
-    expect_none();
+    tcp_h_expect_none(&h);
     return t;
 }
 

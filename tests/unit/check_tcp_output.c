@@ -38,15 +38,7 @@ static struct tseg S; /* the last segment popped */
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE")) /* e.g. GLASS_TEST_TRACE=1 CK_FORK=no */
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    /* A static neighbour: these tests run for virtual minutes, longer
-     * than an ARP entry lives, and must see only TCP on the wire. */
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    /* cc: these tests check RFC 5681 / RFC 6582's window arithmetic,
-     * which is NewReno's; CUBIC (the default) has check_tcp_cc.c. */
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H); /* GLASS_TEST_TRACE=1 CK_FORK=no for the trace */
     memset(&C, 0, sizeof C);
     C.h = &H;
     C.lport = LPORT;
@@ -76,29 +68,7 @@ static void unlock(void) { glass_stack_unlock(H.stack); }
  * `wnd`: SND.UNA = SND.NXT = ISS+1, RCV.NXT = IRS+1, cwnd = IW. */
 static struct tcp_cb *established(uint16_t wnd)
 {
-    lock();
-    struct tcp_cb *t = tcp_tcb_new(H.stack);
-    ck_assert_ptr_nonnull(t);
-    t->laddr = A(H_OUR_IP);
-    t->faddr = A(H_PEER_IP);
-    t->lport = htons(LPORT);
-    t->fport = htons(PPORT);
-    t->iss = ISS;
-    t->snd_una = t->snd_nxt = t->snd_max = ISS + 1;
-    t->irs = IRS;
-    t->rcv_nxt = IRS + 1;
-    t->rcv_adv = IRS + 1;
-    t->snd_wnd = t->max_snd_wnd = wnd;
-    t->snd_wl1 = IRS;
-    t->snd_wl2 = ISS + 1;
-    t->peer_mss = MSS;
-    t->adv_mss = tcp_mss_to_advertise(H.stack, t->faddr);
-    t->recover = ISS;
-    tcp_mss_update(t);
-    tcp_set_state(t, TCP_ESTABLISHED);
-    t->cc->init(t);
-    tcp_tcb_link(t);
-    unlock();
+    struct tcp_cb *t = tcp_h_established_tcb(&H, LPORT, PPORT, ISS, IRS, MSS, wnd, false);
     C.wnd = wnd;
     return t;
 }

@@ -43,11 +43,7 @@ static void set_prr(int on)
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE"))
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H);
     set_prr(1);
 }
 
@@ -103,29 +99,9 @@ static void expect_none(void)
 static struct tcp_cb *sender(unsigned n, bool tso)
 {
     H.nif->features = 0;
+    struct tcp_cb *t = tcp_h_established_tcb(&H, LPORT, PPORT, ISS, IRS, MSS, 65535, true);
     lock();
-    struct tcp_cb *t = tcp_tcb_new(H.stack);
-    ck_assert_ptr_nonnull(t);
-    t->laddr = A(H_OUR_IP);
-    t->faddr = A(H_PEER_IP);
-    t->lport = htons(LPORT);
-    t->fport = htons(PPORT);
-    t->iss = ISS;
-    t->snd_una = t->snd_nxt = t->snd_max = ISS + 1;
-    t->irs = IRS;
-    t->rcv_nxt = t->rcv_adv = IRS + 1;
-    t->snd_wnd = t->max_snd_wnd = 65535;
-    t->snd_wl1 = IRS;
-    t->snd_wl2 = ISS + 1;
-    t->peer_mss = MSS;
-    t->adv_mss = tcp_mss_to_advertise(H.stack, t->faddr);
-    t->recover = ISS;
-    t->sack.ok = t->sack.peer_perm = true;
-    tcp_mss_update(t);
-    tcp_set_state(t, TCP_ESTABLISHED);
-    t->cc->init(t);
     t->cwnd = n * MSS;
-    tcp_tcb_link(t);
     static uint8_t b[65536];
     ck_assert_uint_eq(tcp_buf_append(H.stack, &t->sndbuf, b, n * MSS), n * MSS);
     tcp_output(t);

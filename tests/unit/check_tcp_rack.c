@@ -32,11 +32,7 @@ static struct harness H;
 
 static void setup(void)
 {
-    harness_init(&H);
-    if (getenv("GLASS_TEST_TRACE"))
-        glass_trace_set(H.stack, GLASS_TRACE_TCP, stderr);
-    ck_assert_int_eq(glass_arp_add_static(H.stack, H.nif, A(H_PEER_IP), H_PEER_MAC), 0);
-    tcp_h_use_cc(&H, "newreno");
+    tcp_h_start_sender(&H);
     struct glass_tcp_config cfg;
     glass_tcp_config_get(H.stack, &cfg);
     ck_assert_int_eq(cfg.rack, 1); /* on by default */
@@ -93,31 +89,11 @@ static void expect_seg(double k)
  * buffer of which the first `n` go now (the initial window is 10). */
 static struct tcp_cb *sender(unsigned queued, unsigned n)
 {
+    struct tcp_cb *t = tcp_h_established_tcb(&H, LPORT, PPORT, ISS, IRS, MSS, n * MSS, true);
     lock();
-    struct tcp_cb *t = tcp_tcb_new(H.stack);
-    ck_assert_ptr_nonnull(t);
-    t->laddr = A(H_OUR_IP);
-    t->faddr = A(H_PEER_IP);
-    t->lport = htons(LPORT);
-    t->fport = htons(PPORT);
-    t->iss = ISS;
-    t->snd_una = t->snd_nxt = t->snd_max = ISS + 1;
-    t->irs = IRS;
-    t->rcv_nxt = t->rcv_adv = IRS + 1;
-    t->snd_wnd = t->max_snd_wnd = n * MSS;
-    t->snd_wl1 = IRS;
-    t->snd_wl2 = ISS + 1;
-    t->peer_mss = MSS;
-    t->adv_mss = tcp_mss_to_advertise(H.stack, t->faddr);
-    t->recover = ISS;
-    t->sack.ok = t->sack.peer_perm = true;
     t->srtt = 10 * MS;
     t->rttvar = 5 * MS;
     t->rto = 200 * MS;
-    tcp_mss_update(t);
-    tcp_set_state(t, TCP_ESTABLISHED);
-    t->cc->init(t);
-    tcp_tcb_link(t);
     static uint8_t b[65536];
     ck_assert_uint_eq(tcp_buf_append(H.stack, &t->sndbuf, b, queued * MSS), queued * MSS);
     tcp_output(t);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "checksum.h"
@@ -284,6 +285,15 @@ void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16
     c->wnd = 65535;
 }
 
+void tcp_h_start_sender(struct harness *h)
+{
+    harness_init(h);
+    if (getenv("GLASS_TEST_TRACE"))
+        glass_trace_set(h->stack, GLASS_TRACE_TCP, stderr);
+    ck_assert_int_eq(glass_arp_add_static(h->stack, h->nif, A(H_PEER_IP), H_PEER_MAC), 0);
+    tcp_h_use_cc(h, "newreno");
+}
+
 void tcp_h_use_cc(struct harness *h, const char *name)
 {
     struct glass_tcp_config cfg;
@@ -360,6 +370,36 @@ struct tcp_cb *tcp_h_connect_tcb(struct tcp_h_conn *c, uint32_t iss)
     glass_stack_unlock(stack);
     c->iss = iss;
     c->rcv_nxt = iss + 1;
+    return t;
+}
+
+struct tcp_cb *tcp_h_established_tcb(struct harness *h, uint16_t lport, uint16_t pport,
+                                     uint32_t iss, uint32_t irs, uint16_t mss, uint32_t wnd,
+                                     bool sack)
+{
+    glass_stack_lock(h->stack);
+    struct tcp_cb *t = tcp_tcb_new(h->stack);
+    ck_assert_ptr_nonnull(t);
+    t->laddr = A(H_OUR_IP);
+    t->faddr = A(H_PEER_IP);
+    t->lport = htons(lport);
+    t->fport = htons(pport);
+    t->iss = iss;
+    t->snd_una = t->snd_nxt = t->snd_max = iss + 1;
+    t->irs = irs;
+    t->rcv_nxt = t->rcv_adv = irs + 1;
+    t->snd_wnd = t->max_snd_wnd = wnd;
+    t->snd_wl1 = irs;
+    t->snd_wl2 = iss + 1;
+    t->peer_mss = mss;
+    t->adv_mss = tcp_mss_to_advertise(h->stack, t->faddr);
+    t->recover = iss;
+    t->sack.ok = t->sack.peer_perm = sack;
+    tcp_mss_update(t);
+    tcp_set_state(t, TCP_ESTABLISHED);
+    t->cc->init(t);
+    tcp_tcb_link(t);
+    glass_stack_unlock(h->stack);
     return t;
 }
 

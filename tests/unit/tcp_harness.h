@@ -107,6 +107,14 @@ void tcp_h_send_opts(struct tcp_h_conn *c, uint32_t seq, uint32_t ack, uint8_t f
  * MAC, and c reset to talk from pport to our lport (IRS 1000, window
  * 65535). */
 void tcp_h_start(struct harness *h, struct tcp_h_conn *c, uint16_t lport, uint16_t pport);
+/* The usual start of a sender test on the virtual clock: a fresh
+ * harness, the tcp trace on stderr when GLASS_TEST_TRACE is set, the peer
+ * a static neighbour (such tests run for virtual minutes, longer than an
+ * ARP entry lives, and must see only TCP on the wire), and NewReno for
+ * new connections (RFC 5681 / RFC 6582's window arithmetic, which RFC
+ * 6675 4.2 and RFC 6937 state in the same terms; CUBIC, the default, has
+ * check_tcp_cc.c). */
+void tcp_h_start_sender(struct harness *h);
 /* New connections use congestion control `name` ("newreno" for tests of
  * RFC 5681 / RFC 6582 window arithmetic; CUBIC, the default, has
  * check_tcp_cc.c). */
@@ -134,6 +142,15 @@ struct tcp_cb *tcp_h_connect_tcb(struct tcp_h_conn *c, uint32_t iss);
 /* tcp_h_connect_tcb, then: the SYN popped and checked, SYN-ACK from the
  * peer (seq c->irs), glass's ACK popped and checked: ESTABLISHED. */
 struct tcp_cb *tcp_h_handshake_active(struct tcp_h_conn *c, uint32_t iss);
+
+/* A control block 10.0.0.2:lport <> 10.0.0.1:pport as tcp_input leaves
+ * it after a handshake (ISS iss, IRS irs) in which the peer said MSS mss
+ * and window wnd, SACK permitted both ways when sack: ESTABLISHED, SND.UNA
+ * = SND.NXT = ISS+1, RCV.NXT = IRS+1, cwnd the congestion control's
+ * initial window, linked, nothing sent.  Takes the stack lock itself. */
+struct tcp_cb *tcp_h_established_tcb(struct harness *h, uint16_t lport, uint16_t pport,
+                                     uint32_t iss, uint32_t irs, uint16_t mss, uint32_t wnd,
+                                     bool sack);
 
 /* An ICMP destination unreachable from the peer (code; mtu the next-hop
  * MTU field of fragmentation needed, RFC 1191 4) quoting a datagram of
