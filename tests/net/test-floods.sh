@@ -85,7 +85,11 @@ served udp-closed
 # 2. UDP, open port (glass-echo echoes to the fake neighbours)
 flood udp "$n" 7 $((4 * 1024 * 1024))
 note "udp open: udp.delivered $(stat_now udp.delivered), udp.rcvbuf_errors $(stat_now udp.rcvbuf_errors)"
-expect_ge "udp.delivered" "$(stat_now udp.delivered)" 1000
+# How many glass-echo takes in depends on how fast it reads (679 of 20,000
+# once under ASan): what must hold is that datagrams were delivered and the
+# rest dropped and counted at the SO_RCVBUF bound, not queued.
+expect_ge "udp.delivered" "$(stat_now udp.delivered)" 1
+expect_ge "udp.rcvbuf_errors (the receive queue's bound)" "$(stat_now udp.rcvbuf_errors)" 1
 served udp-open
 
 # 3. ARP requests
